@@ -1,0 +1,22 @@
+// The scopes of CONTRACT §9 and the subjects they are granted to.
+import { UsageError } from '../core/errors.js';
+
+export const SCOPES = ['read_job', 'deploy_job', 'deploy_new_family', 'delete_job', 'call_job', 'call_admin_api', 'full_access'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** What a new user may do on every job. */
+export const NEW_USER_SCOPES: Scope[] = ['read_job', 'call_job', 'deploy_job', 'deploy_new_family'];
+
+export function parseScope(raw: string): Scope {
+  if ((SCOPES as readonly string[]).includes(raw)) return raw as Scope;
+  throw new UsageError(`scope: unknown scope "${raw}"`, [`scopes: ${SCOPES.join(', ')}`]);
+}
+
+export type SubjectKind = 'user' | 'esc' | 'job';
+
+/** `user:EMAIL`, `esc:NAME` or `job:NAME` → its parts; the error names the argument. */
+export function parseSubjectRef(raw: string): { kind: SubjectKind; name: string } {
+  const m = /^(user|esc|job):(.+)$/.exec(raw);
+  if (!m) throw new UsageError(`subject: "${raw}" is not user:EMAIL, esc:NAME or job:NAME`);
+  return { kind: m[1] as SubjectKind, name: m[2]! };
+}

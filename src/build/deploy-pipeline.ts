@@ -1,0 +1,177 @@
+// The deploy pipeline, in the order it runs: export the commit, read job.yaml, check permission and
+// immutability, build with the job type, start on the target, wait for readiness, route.
+// Every step reports into the push; any failure leaves what was serving untouched.
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AuthService, Subject } from '../auth/index.js';
+import type { DeploymentStore, JobStore } from '../db/index.js';
+import { waitReady, type InstanceSpec } from '../deploy/index.js';
+import { findJobType, getJobType } from '../jobtypes/index.js';
+import { findManifest, loadManifest, parseJobtype } from '../manifest/index.js';
+import { ConflictError, RtError } from '../core/errors.js';
+import { logger } from '../core/log.js';
+import type { JobsService } from '../jobs/jobs-service.js';
+import { checkReservedEnv } from '../jobs/job-env.js';
+import { Reporter } from './reporter.js';
+import type { AuditLog } from '../audit/index.js';
+import { exportCommit, listCommitFiles, treeReader, type GitSource } from './workspace.js';
+
+const log = logger('rt:build');
+
+export interface DeployRequest {
+  jobName: string;
+  source: GitSource;
+  deployer: Subject;
+  force: boolean;
+  /** target override (`-o infra=…`, `jobs move`) */
+  infra?: string;
+  /** build and start again even when this commit already serves (`jobs redeploy`, `jobs move`) */
+  rebuild?: boolean;
+}
+
+export interface DeployOutcome {
+  deploymentId: string;
+  name: string;
+  version: string;
+  /** true when this exact commit already serves this version: nothing was done */
+  unchanged: boolean;
+}
+
+export interface PipelineDeps {
+  dataDir: string;
+  python: string;
+  defaultInfra: string;
+  readyTimeoutMs: number;
+  auth: AuthService;
+  jobs: JobsService;
+  jobStore: JobStore;
+  deployments: DeploymentStore;
+  buildSecretsFor: (name: string) => Record<string, string>;
+  audit: AuditLog;
+}
+
+export class DeployPipeline {
+  constructor(private readonly d: PipelineDeps) {}
+
+  /** Serialised per job: a second deploy of the same job waits, saying so. */
+  deploy(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
+    return this.d.jobs.locks.with(req.jobName, () => this.run(req, reporter), () => reporter.info(`waiting for another deploy of ${req.jobName} to finish…`));
+  }
+
+  private async run(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
+    const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
+    const logPath = join(this.d.dataDir, 'logs', 'deploys', `${id}.log`);
+    mkdirSync(join(this.d.dataDir, 'logs', 'deploys'), { recursive: true });
+    const logFile = createWriteStream(logPath, { flags: 'a' });
+    reporter.addSink((text) => {
+      if (logFile.writable) logFile.write(text);
+    });
+    this.d.deployments.create({ id, jobName: req.jobName, deployedBy: req.deployer.name, logPath, commit: req.source.commit });
+    const buildDir = join(this.d.dataDir, 'builds', id);
+    let started: InstanceSpec | undefined;
+    let targetName: string | undefined;
+    const phase = (name: string, message: string) => {
+      this.d.deployments.update(id, { phase: name });
+      reporter.phase(message);
+    };
+
+    try {
+      phase('export', `Deploying ${req.jobName} from ${req.source.commit.slice(0, 7)} (deployment ${id})`);
+      await exportCommit(req.source, buildDir);
+      const found = findManifest(req.jobName, await listCommitFiles(req.source), treeReader(buildDir));
+      const { manifest, warnings } = loadManifest(found.text, {
+        path: found.path,
+        readFile: treeReader(buildDir),
+        validateJobtypeExtra: (name, extra) => findJobType(name)?.validateExtra(extra) ?? [`unknown job type "${name}"`],
+      });
+      checkReservedEnv(found.path, manifest);
+      for (const w of warnings) reporter.warn(w);
+      this.d.deployments.update(id, { version: manifest.version });
+
+      this.checkPermission(req);
+      const existing = this.d.jobStore.get(req.jobName, manifest.version);
+      if (existing && existing.commit === req.source.commit && existing.status === 'running' && !req.rebuild) {
+        reporter.info(`${req.jobName} ${manifest.version} already serves commit ${req.source.commit.slice(0, 7)}: nothing to do`);
+        this.d.deployments.finish(id, 'done');
+        rmSync(buildDir, { recursive: true, force: true });
+        return { deploymentId: id, name: req.jobName, version: manifest.version, unchanged: true };
+      }
+      if (existing && existing.commit !== req.source.commit && !req.force) {
+        throw new ConflictError(`version ${manifest.version} of ${req.jobName} is already deployed from commit ${existing.commit.slice(0, 7)}`, [
+          'versions are immutable: bump `version` in job.yaml, or redeploy this version with `git push -o force`',
+        ]);
+      }
+
+      targetName = req.infra ?? manifest.infrastructure_target ?? this.d.defaultInfra;
+      const target = this.d.jobs.target(targetName);
+      this.d.deployments.update(id, { target: targetName });
+      const jobType = getJobType(parseJobtype(manifest.jobtype).name);
+      phase('build', `Building ${req.jobName} ${manifest.version} (${jobType.name})`);
+      const jobDir = join(buildDir, found.root);
+      const artifact = await target.build(jobType, {
+        jobDir,
+        manifest,
+        buildEnv: { ...manifest.build_env, ...this.d.buildSecretsFor(req.jobName) },
+        reporter,
+        python: this.d.python,
+      });
+
+      phase('start', `Starting ${manifest.replicas} replica${manifest.replicas > 1 ? 's' : ''} on ${targetName}`);
+      const spec = this.d.jobs.instanceSpec({ name: req.jobName, version: manifest.version, deploymentId: id, manifest });
+      started = spec;
+      const upstreams = await target.start(spec, artifact);
+
+      phase('health', 'Waiting for /live and /ready');
+      await waitReady(upstreams, {
+        timeoutMs: this.d.readyTimeoutMs,
+        onWaiting: (what) => reporter.info(what),
+        failed: async () => {
+          const s = await target.status(spec);
+          return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
+        },
+      }).catch(async (e: Error) => {
+        const tail: string[] = [];
+        for await (const line of target.logs(spec, { tail: 15 })) tail.push(line);
+        throw new RtError(`${req.jobName} ${manifest.version} never became ready: ${e.message.split('\n')[0]}`, { details: ['last log lines:', ...tail] });
+      });
+
+      const replaced = existing;
+      this.d.jobStore.createFamily(req.jobName, manifest.owner_email ?? req.deployer.name);
+      this.d.jobs.activate({
+        name: req.jobName,
+        version: manifest.version,
+        commit: req.source.commit,
+        manifest,
+        jobType: jobType.name,
+        target: targetName,
+        upstreams,
+        artifact: { ...artifact, buildDir },
+        deployedBy: req.deployer.name,
+        deploymentId: id,
+      });
+      started = undefined;
+      if (replaced) await this.d.jobs.stopInstance(replaced);
+      phase('ready', `${req.jobName} ${manifest.version} is ready`);
+      this.d.deployments.finish(id, 'done');
+      this.d.audit.record(req.deployer, 'deploy', { job: req.jobName, detail: `${manifest.version} ${req.source.commit.slice(0, 7)} on ${targetName} (${id})` });
+      return { deploymentId: id, name: req.jobName, version: manifest.version, unchanged: false };
+    } catch (e) {
+      const err = e instanceof RtError ? e : new RtError(`internal error: ${(e as Error).message}`);
+      if (!(e instanceof RtError)) log.error({ err: e, job: req.jobName, deployment: id }, 'deploy failed unexpectedly');
+      if (started && targetName) await this.d.jobs.target(targetName).stop(started).catch(() => {});
+      rmSync(buildDir, { recursive: true, force: true });
+      // the edge reports the error to the pusher; the stored log gets it here, before it closes
+      new Reporter((text) => logFile.write(text)).error([err.message, ...err.details].join('\n'));
+      this.d.deployments.finish(id, 'failed', err.message);
+      this.d.audit.record(req.deployer, 'deploy', { job: req.jobName, detail: `${id}: ${err.message}`, ok: false });
+      throw err;
+    } finally {
+      logFile.end();
+    }
+  }
+
+  private checkPermission(req: DeployRequest): void {
+    this.d.auth.require(req.deployer, this.d.jobStore.familyExists(req.jobName) ? 'deploy_job' : 'deploy_new_family', req.jobName);
+  }
+}

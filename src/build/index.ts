@@ -1,0 +1,6 @@
+export { DeployPipeline, type DeployRequest, type DeployOutcome, type PipelineDeps } from './deploy-pipeline.js';
+export { PushDeployer, printUrls } from './push-deployer.js';
+export { Reporter, type Sink } from './reporter.js';
+export { parsePushOptions, type PushOptions } from './push-options.js';
+export { DeploysService } from './deploys-service.js';
+export { deploymentView, type DeploymentView } from './deployment-view.js';

@@ -1,0 +1,21 @@
+// Entry of the `racetrack` binary: `serve` runs the server; the other commands are its client.
+import { Command } from 'commander';
+import { RtError } from '../core/errors.js';
+import { registerServe } from './serve-command.js';
+
+const program = new Command('racetrack')
+  .description('Racetrack: git push turns a job into a running, versioned, routed service')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode));
+registerServe(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof RtError) {
+    console.error(`error: ${e.message}`);
+    for (const d of e.details) console.error(d);
+    process.exit(e.exitCode);
+  }
+  throw e;
+}

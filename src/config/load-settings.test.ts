@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings } from './load-settings.js';
+
+test('defaults follow the contract', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-cfg-'));
+  const s = loadSettings({}, { RACETRACK_DATA_DIR: dir });
+  assert.deepEqual(
+    { bind: s.bind, http: s.httpPort, ssh: s.sshPort, infra: s.infra, auth: s.authRequired },
+    { bind: '127.0.0.1', http: 7002, ssh: 2222, infra: 'local', auth: true },
+  );
+});
+
+test('flag beats env beats racetrack.yaml', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-cfg-'));
+  writeFileSync(join(dir, 'racetrack.yaml'), 'http_port: 8001\nssh_port: 8022\ninfra: docker\n');
+  const s = loadSettings({ httpPort: '9001' }, { RACETRACK_DATA_DIR: dir, RACETRACK_SSH_PORT: '9022' });
+  assert.deepEqual([s.httpPort, s.sshPort, s.infra], [9001, 9022, 'docker']);
+});
+
+test('a bad value names the setting', () => {
+  assert.throws(() => loadSettings({}, { RACETRACK_HTTP_PORT: 'eighty' }), /RACETRACK_HTTP_PORT \(--http-port\): "eighty" is not a whole number/);
+  assert.throws(() => loadSettings({}, { RACETRACK_INFRA: 'mars' }), /RACETRACK_INFRA .*"mars" is not one of local, docker, kubernetes/);
+  assert.throws(() => loadSettings({}, { RACETRACK_AUTH_REQUIRED: 'maybe' }), /is not true or false/);
+});

@@ -1,0 +1,98 @@
+// Server settings: a --flag beats an env var, which beats racetrack.yaml in the data dir, which beats the default.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { UsageError } from '../core/errors.js';
+
+export interface Settings {
+  dataDir: string;
+  bind: string;
+  httpPort: number;
+  sshPort: number;
+  infra: 'local' | 'docker' | 'kubernetes';
+  /** undefined until the listener knows its port; see publicUrlFor */
+  publicUrl?: string;
+  authRequired: boolean;
+  adminToken?: string;
+  adminSshKey?: string;
+  /** how long a new version may take to become ready, in ms */
+  readyTimeoutMs: number;
+  /** the python3 used to run and build python jobs */
+  python: string;
+}
+
+/** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
+const KEYS = {
+  dataDir: { env: 'RACETRACK_DATA_DIR', key: 'data_dir' },
+  bind: { env: 'RACETRACK_BIND', key: 'bind' },
+  httpPort: { env: 'RACETRACK_HTTP_PORT', key: 'http_port' },
+  sshPort: { env: 'RACETRACK_SSH_PORT', key: 'ssh_port' },
+  infra: { env: 'RACETRACK_INFRA', key: 'infra' },
+  publicUrl: { env: 'RACETRACK_PUBLIC_URL', key: 'public_url' },
+  authRequired: { env: 'RACETRACK_AUTH_REQUIRED', key: 'auth_required' },
+  adminToken: { env: 'RACETRACK_ADMIN_TOKEN', key: 'admin_token' },
+  adminSshKey: { env: 'RACETRACK_ADMIN_SSH_KEY', key: 'admin_ssh_key' },
+  readyTimeoutMs: { env: 'RACETRACK_READY_TIMEOUT_MS', key: 'ready_timeout_ms' },
+  python: { env: 'RACETRACK_PYTHON', key: 'python' },
+} as const;
+
+export type SettingName = keyof typeof KEYS;
+export const SETTING_FLAGS: Record<string, SettingName> = Object.fromEntries(
+  Object.entries(KEYS).map(([name, k]) => [k.key.replace(/_/g, '-'), name as SettingName]),
+);
+
+export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataDir = resolve(flags.dataDir ?? env[KEYS.dataDir.env] ?? './.racetrack');
+  const file = readSettingsFile(join(dataDir, 'racetrack.yaml'));
+  const raw = (name: SettingName): string | undefined => flags[name] ?? env[KEYS[name].env] ?? file[KEYS[name].key];
+
+  const settings: Settings = {
+    dataDir,
+    bind: raw('bind') ?? '127.0.0.1',
+    httpPort: port('httpPort', raw('httpPort') ?? '7002'),
+    sshPort: port('sshPort', raw('sshPort') ?? '2222'),
+    infra: oneOf('infra', raw('infra') ?? 'local', ['local', 'docker', 'kubernetes'] as const),
+    publicUrl: raw('publicUrl')?.replace(/\/+$/, ''),
+    authRequired: bool('authRequired', raw('authRequired') ?? 'true'),
+    adminToken: raw('adminToken') || undefined,
+    adminSshKey: raw('adminSshKey') || undefined,
+    readyTimeoutMs: int('readyTimeoutMs', raw('readyTimeoutMs') ?? '120000'),
+    python: raw('python') ?? 'python3',
+  };
+  return settings;
+}
+
+function readSettingsFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const doc = parse(readFileSync(path, 'utf8')) as unknown;
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${path}: expected a mapping of settings`);
+  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, String(v)]));
+}
+
+function flagName(name: SettingName): string {
+  return `${KEYS[name].env} (--${KEYS[name].key.replace(/_/g, '-')})`;
+}
+
+function int(name: SettingName, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number`);
+  return n;
+}
+
+function port(name: SettingName, v: string): number {
+  const n = int(name, v);
+  if (n > 65535) throw new UsageError(`${flagName(name)}: ${n} is not a port (0-65535)`);
+  return n;
+}
+
+function bool(name: SettingName, v: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(v)) return true;
+  if (/^(false|0|no|off)$/i.test(v)) return false;
+  throw new UsageError(`${flagName(name)}: "${v}" is not true or false`);
+}
+
+function oneOf<T extends string>(name: SettingName, v: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`${flagName(name)}: "${v}" is not one of ${allowed.join(', ')}`);
+}

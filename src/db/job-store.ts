@@ -1,0 +1,104 @@
+// Job families and their versions.
+import { and, eq, desc } from 'drizzle-orm';
+import type { Db } from './open-database.js';
+import { jobs, jobVersions } from './schema.js';
+import type { JobVersion, JobVersionStatus } from './types.js';
+import type { Manifest } from '../manifest/index.js';
+
+type Row = typeof jobVersions.$inferSelect;
+const toVersion = (r: Row): JobVersion => ({
+  name: r.name,
+  version: r.version,
+  commit: r.commit,
+  manifest: JSON.parse(r.manifest) as Manifest,
+  jobType: r.jobType,
+  status: r.status as JobVersionStatus,
+  target: r.target,
+  upstreams: JSON.parse(r.upstreams) as string[],
+  artifact: JSON.parse(r.artifact) as Record<string, unknown>,
+  promoted: r.promoted,
+  error: r.error,
+  deployedBy: r.deployedBy,
+  deploymentId: r.deploymentId,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+  lastCallAt: r.lastCallAt,
+});
+
+export interface NewJobVersion {
+  name: string;
+  version: string;
+  commit: string;
+  manifest: Manifest;
+  jobType: string;
+  status: JobVersionStatus;
+  target: string;
+  upstreams: string[];
+  artifact: Record<string, unknown>;
+  deployedBy: string;
+  deploymentId: string;
+}
+
+export function jobStore(db: Db) {
+  return {
+    familyExists(name: string): boolean {
+      return db.select({ n: jobs.name }).from(jobs).where(eq(jobs.name, name)).get() !== undefined;
+    },
+    createFamily(name: string, ownerEmail: string): void {
+      db.insert(jobs).values({ name, ownerEmail, createdAt: Date.now() }).onConflictDoNothing().run();
+    },
+    deleteFamily(name: string): void {
+      db.delete(jobs).where(eq(jobs.name, name)).run();
+    },
+    families(): string[] {
+      return db.select({ n: jobs.name }).from(jobs).all().map((r) => r.n);
+    },
+    versions(name?: string): JobVersion[] {
+      const q = db.select().from(jobVersions);
+      const rows = name ? q.where(eq(jobVersions.name, name)).orderBy(desc(jobVersions.createdAt)).all()
+        : q.orderBy(jobVersions.name, desc(jobVersions.createdAt)).all();
+      return rows.map(toVersion);
+    },
+    get(name: string, version: string): JobVersion | undefined {
+      const r = db.select().from(jobVersions).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).get();
+      return r && toVersion(r);
+    },
+    /** Insert or replace the row of NAME VERSION (a forced re-deploy replaces it). */
+    put(v: NewJobVersion): void {
+      const now = Date.now();
+      const values = {
+        ...v,
+        manifest: JSON.stringify(v.manifest),
+        upstreams: JSON.stringify(v.upstreams),
+        artifact: JSON.stringify(v.artifact),
+        promoted: false,
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      db.insert(jobVersions).values(values)
+        // a replaced version keeps its place as latest, so a forced re-deploy or a move never un-routes it
+        .onConflictDoUpdate({ target: [jobVersions.name, jobVersions.version], set: { ...values, promoted: undefined, lastCallAt: null } })
+        .run();
+    },
+    setStatus(name: string, version: string, status: JobVersionStatus, fields: { upstreams?: string[]; error?: string | null } = {}): void {
+      db.update(jobVersions).set({
+        status,
+        updatedAt: Date.now(),
+        ...(fields.upstreams ? { upstreams: JSON.stringify(fields.upstreams) } : {}),
+        ...(fields.error !== undefined ? { error: fields.error } : {}),
+      }).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+    promote(name: string, version: string): void {
+      db.update(jobVersions).set({ promoted: true, updatedAt: Date.now() })
+        .where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+    touchLastCall(name: string, version: string, at: number): void {
+      db.update(jobVersions).set({ lastCallAt: at }).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+    delete(name: string, version: string): void {
+      db.delete(jobVersions).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+  };
+}
+export type JobStore = ReturnType<typeof jobStore>;

@@ -1,0 +1,71 @@
+// Domain types handed out by src/db; callers never see drizzle rows.
+import type { Manifest } from '../manifest/index.js';
+
+export type JobVersionStatus = 'starting' | 'running' | 'error' | 'lost' | 'orphaned' | 'stopped';
+export type DeploymentStatus = 'in_progress' | 'done' | 'failed';
+
+export interface User {
+  id: number;
+  email: string;
+  isActive: boolean;
+  isAdmin: boolean;
+  createdAt: number;
+}
+
+export interface SshKey {
+  id: number;
+  userId: number;
+  name: string;
+  publicKey: string;
+  fingerprint: string;
+  createdAt: number;
+}
+
+export interface TokenRecord {
+  id: number;
+  subject: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface Grant {
+  id: number;
+  subject: string;
+  jobName: string;
+  scope: string;
+}
+
+export interface JobVersion {
+  name: string;
+  version: string;
+  commit: string;
+  manifest: Manifest;
+  jobType: string;
+  status: JobVersionStatus;
+  target: string;
+  upstreams: string[];
+  artifact: Record<string, unknown>;
+  promoted: boolean;
+  error: string | null;
+  deployedBy: string;
+  deploymentId: string;
+  createdAt: number;
+  updatedAt: number;
+  lastCallAt: number | null;
+}
+
+export interface Deployment {
+  id: string;
+  jobName: string;
+  version: string | null;
+  commit: string | null;
+  status: DeploymentStatus;
+  phase: string;
+  error: string | null;
+  target: string | null;
+  deployedBy: string;
+  logPath: string;
+  startedAt: number;
+  finishedAt: number | null;
+}

@@ -1,0 +1,5 @@
+export type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from './types.js';
+export { TargetRegistry } from './registry.js';
+export { LocalTarget } from './local/local-target.js';
+export { waitReady, splitHostPort } from './wait-ready.js';
+export { freePort } from './free-port.js';

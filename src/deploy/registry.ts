@@ -1,0 +1,25 @@
+// The infrastructure targets, by the name used in job.yaml, RACETRACK_INFRA and `-o infra=`.
+import { BadRequestError } from '../core/errors.js';
+import type { InfrastructureTarget } from './types.js';
+
+export class TargetRegistry {
+  private readonly targets = new Map<string, InfrastructureTarget>();
+
+  register(target: InfrastructureTarget): void {
+    this.targets.set(target.name, target);
+  }
+
+  get(name: string): InfrastructureTarget {
+    const t = this.targets.get(name);
+    if (!t) throw new BadRequestError(`infrastructure_target: "${name}" is not available on this server (available: ${this.names().join(', ')})`);
+    return t;
+  }
+
+  names(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  all(): InfrastructureTarget[] {
+    return [...this.targets.values()];
+  }
+}

@@ -1,0 +1,44 @@
+// The InfrastructureTarget contract: where a built job version runs (local processes, Docker, Kubernetes).
+import type { Artifact, BuildContext, JobType } from '../jobtypes/index.js';
+
+/** One running instance of a job version. A forced re-deploy of the same version is a new instance (new deploymentId). */
+export interface InstanceRef {
+  name: string;
+  version: string;
+  deploymentId: string;
+}
+
+export interface InstanceSpec extends InstanceRef {
+  replicas: number;
+  /** the job's whole runtime environment (runtime_env, secrets, JOB_NAME, PUB_URL, AUTH_TOKEN, …) */
+  env: Record<string, string>;
+  resources: { memory_min?: string; memory_max?: string; cpu_min?: string; cpu_max?: string };
+}
+
+/** `host:port` the gateway sends traffic to */
+export type Upstream = string;
+
+export type InstanceStatus = 'starting' | 'running' | 'error' | 'lost';
+
+export interface InstanceState {
+  status: InstanceStatus;
+  /** why it is in error, with the last log lines */
+  detail?: string;
+}
+
+export interface InfrastructureTarget {
+  name: string;
+  /** Builds what start() needs: local runs the job type's own build; image targets build an image from its Dockerfile. */
+  build(jobType: JobType, ctx: BuildContext): Promise<Artifact>;
+  start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]>;
+  stop(ref: InstanceRef): Promise<void>;
+  status(ref: InstanceRef): Promise<InstanceState>;
+  logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string>;
+  /** what runs on the target now, for reconcile after a restart */
+  list(): Promise<InstanceRef[]>;
+  /** stop everything this server started that must not outlive it (local processes) */
+  shutdown(): Promise<void>;
+}
+
+/** Told by a target when an instance changes state on its own (crash, restart, recovery). */
+export type StatusListener = (ref: InstanceRef, state: InstanceState) => void;

@@ -1,0 +1,49 @@
+// Waits until every upstream answers /live and then /ready with 200, or the deadline passes.
+import { request } from 'node:http';
+
+export interface WaitReadyOptions {
+  timeoutMs: number;
+  /** rejects early when the instance is known to have failed (e.g. the process crash-loops) */
+  failed?: () => Promise<string | undefined>;
+  onWaiting?: (what: string) => void;
+  /** prefix the job serves its endpoints under, e.g. /pub/job/NAME/VERSION */
+  prefix?: string;
+}
+
+export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (const up of upstreams) {
+    for (const probe of ['/live', '/ready']) {
+      let announced = false;
+      for (;;) {
+        const failure = await opts.failed?.();
+        if (failure) throw new Error(failure);
+        if ((await getStatus(up, probe)) === 200) break;
+        if (Date.now() > deadline) throw new Error(`not ready after ${Math.round(opts.timeoutMs / 1000)} s: ${up}${probe} never answered 200`);
+        if (!announced && probe === '/ready' && opts.onWaiting) {
+          opts.onWaiting(`${up} is live, waiting for /ready`);
+          announced = true;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+}
+
+function getStatus(upstream: string, path: string): Promise<number> {
+  const [host, port] = splitHostPort(upstream);
+  return new Promise((resolve) => {
+    const req = request({ host, port, path, method: 'GET', timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+export function splitHostPort(upstream: string): [string, number] {
+  const i = upstream.lastIndexOf(':');
+  return [upstream.slice(0, i).replace(/^\[|\]$/g, ''), Number(upstream.slice(i + 1))];
+}

@@ -1,0 +1,87 @@
+// Git smart HTTP for /git/NAME.git, token as the Basic auth password.
+// https://git-scm.com/docs/http-protocol
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGunzip } from 'node:zlib';
+import type { AuthService, Subject } from '../auth/index.js';
+import { RtError } from '../core/errors.js';
+import { authorizeGit } from './authorize-git.js';
+import { spawnGitService, type GitService } from './git-service.js';
+import type { PushRegistry } from './push-registry.js';
+import { Repos } from './repos.js';
+
+const ROUTE = /^\/git\/([^/]+)\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+
+export interface SmartHttpDeps {
+  auth: AuthService;
+  repos: Repos;
+  pushes: PushRegistry;
+  familyExists: (name: string) => boolean;
+}
+
+/** Handles the request when it is a git one; returns false otherwise. */
+export function handleSmartHttp(req: IncomingMessage, res: ServerResponse, url: URL, deps: SmartHttpDeps): boolean {
+  const m = ROUTE.exec(url.pathname);
+  if (!m) return false;
+  void serve(req, res, url, m[1]!, m[2]!, deps).catch((e: unknown) => {
+    const err = e instanceof RtError ? e : new RtError((e as Error).message);
+    if (res.headersSent) return void res.destroy();
+    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+    if (err.httpStatus === 401) headers['www-authenticate'] = 'Basic realm="racetrack", charset="UTF-8"';
+    res.writeHead(err.httpStatus, headers).end(`${err.message}\n`);
+  });
+  return true;
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawName: string, action: string, deps: SmartHttpDeps): Promise<void> {
+  const name = Repos.jobNameFromPath(decodeURIComponent(rawName));
+  const service = (action === 'info/refs' ? url.searchParams.get('service') : action) as GitService;
+  if (service !== 'git-upload-pack' && service !== 'git-receive-pack') {
+    throw new RtError('only smart HTTP is served: use git 1.6.6 or newer', { httpStatus: 403 });
+  }
+  if ((action === 'info/refs') !== (req.method === 'GET')) throw new RtError(`${req.method} not allowed here`, { httpStatus: 405 });
+  const subject = deps.auth.requireToken(basicPassword(req));
+  authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
+  const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
+
+  res.setHeader('cache-control', 'no-cache, max-age=0, must-revalidate');
+  if (action === 'info/refs') {
+    res.writeHead(200, { 'content-type': `application/x-${service}-advertisement` });
+    res.write(pktLine(`# service=${service}\n`) + '0000');
+    const git = spawnGitService(service, repoPath, { statelessRpc: true, advertiseRefs: true });
+    git.stdout!.pipe(res);
+    return;
+  }
+  await runRpc(req, res, service, repoPath, name, subject, deps);
+}
+
+function runRpc(req: IncomingMessage, res: ServerResponse, service: GitService, repoPath: string, jobName: string, pusher: Subject, deps: SmartHttpDeps): Promise<void> {
+  const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName, repoPath, pusher }) : undefined;
+  const git = spawnGitService(service, repoPath, { statelessRpc: true, hookEnv: session?.env });
+  res.writeHead(200, { 'content-type': `application/x-${service}-result` });
+  const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+  body.on('error', () => git.kill());
+  body.pipe(git.stdin!);
+  git.stdout!.pipe(res);
+  git.stderr!.resume();
+  return new Promise((resolve) => {
+    git.on('close', () => {
+      session?.close();
+      resolve();
+    });
+    res.on('close', () => {
+      if (git.exitCode === null) git.kill();
+    });
+  });
+}
+
+function basicPassword(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (!h?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(h.slice(6), 'base64').toString();
+  const i = decoded.indexOf(':');
+  return i >= 0 ? decoded.slice(i + 1) : undefined;
+}
+
+function pktLine(s: string): string {
+  return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
+}

@@ -1,0 +1,46 @@
+// How a job version is shown to people and scripts; the ssh commands, API and CLI all use this one shape.
+import type { JobVersion } from '../db/index.js';
+
+export interface JobView {
+  name: string;
+  version: string;
+  status: string;
+  jobtype: string;
+  target: string;
+  commit: string;
+  deployed_by: string;
+  deployment_id: string;
+  created_at: string;
+  updated_at: string;
+  last_call_at: string | null;
+  latest: boolean;
+  url: string;
+  upstreams: string[];
+  replicas: number;
+  resources: Record<string, string>;
+  error: string | null;
+  manifest: unknown;
+}
+
+export function jobView(v: JobVersion, publicUrl: string, latestVersion?: string): JobView {
+  return {
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    jobtype: v.manifest.jobtype,
+    target: v.target,
+    commit: v.commit,
+    deployed_by: v.deployedBy,
+    deployment_id: v.deploymentId,
+    created_at: new Date(v.createdAt).toISOString(),
+    updated_at: new Date(v.updatedAt).toISOString(),
+    last_call_at: v.lastCallAt ? new Date(v.lastCallAt).toISOString() : null,
+    latest: latestVersion === v.version,
+    url: `${publicUrl}/pub/job/${v.name}/${v.version}/`,
+    upstreams: v.upstreams,
+    replicas: v.manifest.replicas,
+    resources: v.manifest.resources as Record<string, string>,
+    error: v.error,
+    manifest: v.manifest,
+  };
+}

@@ -1,0 +1,176 @@
+// The jobs service: what runs where. Keeps SQLite, the targets and the gateway's route table in step.
+import { rmSync } from 'node:fs';
+import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
+import type { AuthService, Subject } from '../auth/index.js';
+import { waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
+import type { RouteTable, RouteVersion } from '../router/index.js';
+import { JobNotFoundError } from '../core/errors.js';
+import type { AuditLog } from '../audit/index.js';
+import { logger } from '../core/log.js';
+import type { Artifact } from '../jobtypes/index.js';
+import type { Manifest } from '../manifest/index.js';
+import { jobEnv } from './job-env.js';
+import { JobLocks } from './job-lock.js';
+
+const log = logger('rt:jobs');
+
+export interface JobsServiceDeps {
+  store: JobStore;
+  targets: TargetRegistry;
+  routes: RouteTable;
+  auth: AuthService;
+  /** where jobs reach the gateway, e.g. http://127.0.0.1:7002/pub */
+  pubUrl: () => string;
+  secretsFor: (name: string) => Record<string, string>;
+  readyTimeoutMs: number;
+  audit: AuditLog;
+}
+
+export class JobsService {
+  readonly locks = new JobLocks();
+
+  constructor(private readonly d: JobsServiceDeps) {}
+
+  /** Newest version per job (or every version with all), newest first within a job. */
+  list(opts: { all?: boolean } = {}): JobVersion[] {
+    const versions = this.d.store.versions();
+    if (opts.all) return versions;
+    const seen = new Set<string>();
+    return versions.filter((v) => !seen.has(v.name) && seen.add(v.name));
+  }
+
+  /** the version `latest` resolves to now, if any */
+  latestVersion(name: string): string | undefined {
+    return this.d.routes.resolve(name, 'latest')?.version;
+  }
+
+  versionsOf(name: string): JobVersion[] {
+    return this.d.store.versions(name);
+  }
+
+  /** NAME [VERSION]: an exact version, `latest`/x-pattern through the route table, or the newest when omitted. */
+  get(name: string, version?: string): JobVersion {
+    const exact = version && this.d.store.get(name, version);
+    if (exact) return exact;
+    const resolved = version ? this.d.routes.resolve(name, version)?.version : this.d.store.versions(name)[0]?.version;
+    const v = resolved && this.d.store.get(name, resolved);
+    if (!v) throw new JobNotFoundError(name, version);
+    return v;
+  }
+
+  instanceSpec(v: { name: string; version: string; deploymentId: string; manifest: Manifest }, deployedAt = Date.now()): InstanceSpec {
+    return {
+      name: v.name,
+      version: v.version,
+      deploymentId: v.deploymentId,
+      replicas: v.manifest.replicas,
+      resources: v.manifest.resources,
+      env: jobEnv({
+        name: v.name,
+        version: v.version,
+        manifest: v.manifest,
+        secrets: this.d.secretsFor(v.name),
+        pubUrl: this.d.pubUrl(),
+        authToken: this.d.auth.jobToken(v.name),
+        deployedAt,
+      }),
+    };
+  }
+
+  target(name: string): InfrastructureTarget {
+    return this.d.targets.get(name);
+  }
+
+  /** A version became ready: record it, and route exact-version calls to it (latest moves on promote). */
+  activate(v: Omit<JobVersion, 'promoted' | 'error' | 'createdAt' | 'updatedAt' | 'lastCallAt' | 'status'>): void {
+    this.d.store.put({ ...v, status: 'running' });
+    this.d.routes.upsert(this.routeOf(this.d.store.get(v.name, v.version)!));
+  }
+
+  promote(name: string, version: string): void {
+    this.d.store.promote(name, version);
+    this.d.routes.upsert(this.routeOf(this.d.store.get(name, version)!));
+  }
+
+  /** Runtime log lines of NAME VERSION: the last `tail`, then new ones with follow. */
+  logs(subject: Subject, name: string, version: string | undefined, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string> {
+    this.d.auth.require(subject, 'read_job', name);
+    const v = this.get(name, version);
+    return this.d.targets.get(v.target).logs(v, opts);
+  }
+
+  async delete(subject: Subject, name: string, version: string): Promise<void> {
+    this.d.auth.require(subject, 'delete_job', name);
+    await this.locks.with(name, async () => {
+      const v = this.d.store.get(name, version);
+      if (!v) throw new JobNotFoundError(name, version);
+      this.d.routes.remove(name, version);
+      this.d.store.delete(name, version);
+      await this.stopInstance(v);
+      this.d.audit.record(subject, 'job.delete', { job: name, detail: version });
+    });
+  }
+
+  async deleteAll(subject: Subject, name: string): Promise<number> {
+    const versions = this.d.store.versions(name);
+    if (!versions.length) throw new JobNotFoundError(name);
+    for (const v of versions) await this.delete(subject, name, v.version);
+    return versions.length;
+  }
+
+  /** Stop an instance and remove its build folder. */
+  async stopInstance(v: { name: string; version: string; deploymentId: string; target: string; artifact: Record<string, unknown> }): Promise<void> {
+    await this.d.targets.get(v.target).stop(v);
+    const buildDir = v.artifact.buildDir;
+    if (typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });
+  }
+
+  /** After a start: bring back every version that was running, on its target, without rebuilding. */
+  async restoreAll(): Promise<void> {
+    const versions = this.d.store.versions();
+    const running = new Map<string, InstanceRef[]>();
+    for (const t of this.d.targets.all()) running.set(t.name, await t.list());
+    await Promise.all(versions.map(async (v) => {
+      const target = this.d.targets.get(v.target);
+      const adopted = running.get(v.target)?.some((r) => r.deploymentId === v.deploymentId);
+      try {
+        const upstreams = adopted ? v.upstreams : await target.start(this.instanceSpec(v), v.artifact as Artifact);
+        this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
+        await waitReady(upstreams, { timeoutMs: this.d.readyTimeoutMs });
+        this.d.store.setStatus(v.name, v.version, 'running');
+      } catch (e) {
+        log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not restore');
+        this.d.store.setStatus(v.name, v.version, 'error', { error: (e as Error).message });
+      }
+    }));
+    this.d.routes.replaceAll(this.d.store.versions().map((v) => this.routeOf(v)));
+  }
+
+  /** A target reports a change of its own (crash, restart, readiness). */
+  onInstanceState(ref: InstanceRef, state: InstanceState): void {
+    const v = this.d.store.get(ref.name, ref.version);
+    if (!v || v.deploymentId !== ref.deploymentId) return;
+    const status: JobVersionStatus = state.status;
+    if (status === v.status) return;
+    this.d.store.setStatus(v.name, v.version, status, { error: state.detail ?? null });
+    this.d.routes.upsert(this.routeOf({ ...v, status }));
+  }
+
+  setStatus(name: string, version: string, status: JobVersionStatus): void {
+    const v = this.d.store.get(name, version);
+    if (!v || v.status === status) return;
+    this.d.store.setStatus(name, version, status);
+    this.d.routes.upsert(this.routeOf({ ...v, status }));
+  }
+
+  routeOf(v: JobVersion): RouteVersion {
+    return {
+      name: v.name,
+      version: v.version,
+      status: v.status === 'orphaned' ? 'lost' : v.status,
+      upstreams: v.upstreams,
+      publicEndpoints: v.manifest.public_endpoints,
+      promoted: v.promoted,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+"""Entry point: starts the HTTP server first (answering /live), then loads the job class, then turns ready."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import List, Optional
+
+from racetrack_job_wrapper.app import App, split_prefix
+from racetrack_job_wrapper.concurrency import ConcurrencyGate
+from racetrack_job_wrapper.docs import SwaggerDocs
+from racetrack_job_wrapper.health import HealthState
+from racetrack_job_wrapper.loader import load_entrypoint
+from racetrack_job_wrapper.metrics import Metrics
+from racetrack_job_wrapper.server import HttpServer
+
+logger = logging.getLogger('racetrack_job_wrapper')
+INIT_FAILURE_GRACE_SECONDS = 2  # /live reports the error for this long before the process exits
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog='python3 -m racetrack_job_wrapper', description='Serve a Racetrack python3 job over HTTP')
+    parser.add_argument('--entrypoint-path', required=True, help='the .py file with the job class, relative to the job root (cwd)')
+    parser.add_argument('--entrypoint-class', default=None, help='class name (default: the first class defined in the file)')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, required=True, help='0 picks a free port (printed on stderr)')
+    parser.add_argument('--home-page', default='/docs', help='where GET / redirects to')
+    parser.add_argument('--max-concurrency', type=int, default=0, help='concurrent job calls at most (0: unlimited)')
+    parser.add_argument('--max-concurrency-queue', type=int, default=None, help='calls waiting at most (default: unlimited)')
+    parser.add_argument('--swagger-ui-dir', default=None, help='folder of the swagger-ui-dist package')
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    health = HealthState(os.environ.get('JOB_NAME', ''), os.environ.get('JOB_VERSION', ''))
+    metrics = Metrics()
+    app = App(health, metrics, SwaggerDocs(health.job_name, args.swagger_ui_dir), args.home_page)
+    server = HttpServer(args.host, args.port, app.handle, split_prefix)
+    server.start()
+    logger.info('listening on http://%s:%d', args.host, server.port)
+
+    try:
+        job = load_entrypoint(args.entrypoint_path, args.entrypoint_class)
+        gate = ConcurrencyGate(args.max_concurrency, args.max_concurrency_queue) if args.max_concurrency > 0 else None
+        app.mount_job(job, gate, os.getcwd())
+    except Exception as e:
+        logger.exception('the job failed to initialise')
+        health.error = f'{type(e).__name__}: {e}'
+        time.sleep(INIT_FAILURE_GRACE_SECONDS)
+        sys.exit(1)
+    health.ready = True
+    logger.info('job %s %s is ready', health.job_name, health.job_version)
+    threading.Event().wait()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,43 @@
+// The JobType contract: how a kind of job (python3, …) is validated, built, run locally and containerised.
+import type { Manifest } from '../manifest/index.js';
+import type { Reporter } from '../build/reporter.js';
+
+export interface BuildContext {
+  /** absolute path of the job's root folder (where its job.yaml is) in the build workspace */
+  jobDir: string;
+  manifest: Manifest;
+  /** build_env plus build secrets */
+  buildEnv: Record<string, string>;
+  reporter: Reporter;
+  /** the python3 (or other toolchain) the server was configured with */
+  python: string;
+}
+
+/** What a build leaves behind: JSON-serialisable, stored with the version, enough to start it again. */
+export interface Artifact {
+  jobType: string;
+  jobDir: string;
+  [key: string]: unknown;
+}
+
+export interface JobEnv {
+  host: string;
+  port: number;
+  vars: Record<string, string>;
+}
+
+export interface Command {
+  cmd: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface JobType {
+  name: string;
+  /** error messages, each starting with the jobtype_extra key it concerns (`entrypoint_path: is required`) */
+  validateExtra(extra: Record<string, unknown>): string[];
+  build(ctx: BuildContext): Promise<Artifact>;
+  command(artifact: Artifact, env: JobEnv): Command;
+  dockerfile(ctx: BuildContext): string;
+}

@@ -1,0 +1,8 @@
+// The job version rule: semantic version x.y.z with an optional -label, no leading zeros, no 'v', no +build.
+const JOB_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
+// Versions become Docker image tags, which are capped at 128 characters.
+const MAX_JOB_VERSION = 128;
+
+export function isJobVersion(v: string): boolean {
+  return v.length <= MAX_JOB_VERSION && JOB_VERSION.test(v);
+}

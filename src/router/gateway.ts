@@ -1,0 +1,167 @@
+// The pub gateway: every `/pub/…` request and upgrade the server's HTTP listener receives.
+// Routes in memory, authorises through the in-memory authorizer, proxies with undici pools.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { logger } from '../core/log.js';
+import { AsyncCalls } from './async-calls.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { ProxyCall } from './proxy-call.js';
+import { proxyUpgrade } from './proxy-upgrade.js';
+import { routeCall, type RefusedCall, type RouteContext } from './route-call.js';
+import { RouteStates } from './route-state.js';
+import type { RouteTable } from './route-table.js';
+import { scanRequestHeaders } from './scan-request-headers.js';
+import { sendJson } from './send-json.js';
+import { sendRawJson } from './send-raw-json.js';
+import type { AsyncTaskStore, CallAuthorizer } from './types.js';
+import { UpstreamPools } from './upstream-pools.js';
+
+const log = logger('rt:router');
+
+export interface GatewayOptions {
+  routes: RouteTable;
+  authorizer: CallAuthorizer;
+  /** False lets anyone call jobs (RACETRACK_AUTH_REQUIRED=false). */
+  authRequired: boolean;
+  asyncTasks: AsyncTaskStore;
+  /** Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. */
+  onCall?: (name: string, version: string) => void;
+  /** How long `/pub/async/task/ID/poll` waits before answering 202; default 30 s. */
+  asyncPollTimeoutMs?: number;
+  /** Bound on an async call's request body and on the job's buffered answer; default 10 MiB. */
+  asyncMaxBodyBytes?: number;
+  /** How long an async call may wait for the job's answer; default 15 min. */
+  asyncCallTimeoutMs?: number;
+}
+
+export interface Gateway {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  metrics: GatewayMetrics;
+  /** Fails the async tasks a restart interrupted (see AsyncCalls.failInterrupted); call once at start. */
+  failInterruptedTasks(): Promise<number>;
+  /** Closes the upstream connection pools. */
+  close(): Promise<void>;
+}
+
+const JOB = '/pub/job/';
+const ASYNC_NEW = '/pub/async/new/job/';
+const ASYNC_TASK = '/pub/async/task/';
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const metrics = new GatewayMetrics();
+  const pools = new UpstreamPools();
+  const ctx: RouteContext = {
+    routes: opts.routes,
+    authorizer: opts.authorizer,
+    authRequired: opts.authRequired,
+    states: new RouteStates(metrics, pools),
+    metrics,
+  };
+  const asyncCalls = new AsyncCalls({
+    store: opts.asyncTasks,
+    pools,
+    authorizer: opts.authorizer,
+    authRequired: opts.authRequired,
+    pollTimeoutMs: opts.asyncPollTimeoutMs ?? 30_000,
+    maxBodyBytes: opts.asyncMaxBodyBytes ?? 10 * 1024 * 1024,
+    callTimeoutMs: opts.asyncCallTimeoutMs ?? 15 * 60_000,
+  });
+  const onCall = opts.onCall;
+  // Close the pools of replicas no version routes to any more.
+  const unsubscribe = opts.routes.onChange(() => pools.prune(new Set(opts.routes.list().flatMap((v) => v.upstreams))));
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const url = req.url ?? '';
+    try {
+      if (url.startsWith(JOB)) {
+        const scanned = scanRequestHeaders(req.rawHeaders);
+        const call = routeCall(ctx, req, url, JOB.length, scanned);
+        if (!call.ok) return refuse(res, call, started);
+        onCall?.(call.state.route.name, call.state.route.version);
+        new ProxyCall(req, res, call, pools, scanned.hasBody, started).start();
+      } else if (url.startsWith(ASYNC_NEW)) {
+        if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
+        const scanned = scanRequestHeaders(req.rawHeaders);
+        const call = routeCall(ctx, req, url, ASYNC_NEW.length, scanned);
+        if (!call.ok) return refuse(res, call, started);
+        onCall?.(call.state.route.name, call.state.route.version);
+        asyncCalls.create(req, res, call).catch((err) => failed(res, err));
+      } else if (url.startsWith(ASYNC_TASK)) {
+        taskRequest(req, res, url);
+      } else {
+        sendJson(res, 404, errorBody(`no such pub route: expected ${JOB}NAME/VERSION/PATH or /pub/async/…`));
+      }
+    } catch (err) {
+      failed(res, err);
+    }
+  }
+
+  function taskRequest(req: IncomingMessage, res: ServerResponse, url: string): void {
+    const q = url.indexOf('?');
+    const [id = '', action, extra] = url.slice(ASYNC_TASK.length, q < 0 ? undefined : q).split('/');
+    if (extra !== undefined || (action !== 'poll' && action !== 'status') || id.length === 0 || id.length > 128) {
+      return sendJson(res, 404, errorBody('expected /pub/async/task/ID/poll or /pub/async/task/ID/status'));
+    }
+    if (req.method !== 'GET') return sendJson(res, 405, errorBody('use GET'), ['allow', 'GET']);
+    const { token } = scanRequestHeaders(req.rawHeaders);
+    (action === 'poll' ? asyncCalls.poll(res, id, token) : asyncCalls.status(res, id, token)).catch((err) => failed(res, err));
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const started = performance.now();
+    const url = req.url ?? '';
+    try {
+      if (!url.startsWith(JOB)) return sendRawJson(socket, 404, errorBody(`upgrades are proxied under ${JOB}NAME/VERSION/PATH only`));
+      const scanned = scanRequestHeaders(req.rawHeaders);
+      const call = routeCall(ctx, req, url, JOB.length, scanned);
+      if (!call.ok) {
+        call.metrics.observe(call.status, (performance.now() - started) / 1000);
+        return sendRawJson(socket, call.status, refusalBody(call), refusalHeaders(call));
+      }
+      onCall?.(call.state.route.name, call.state.route.version);
+      proxyUpgrade(req, socket, head, call, scanned.upgrade ?? 'websocket', pools);
+    } catch (err) {
+      log.error({ err }, 'pub upgrade failed');
+      sendRawJson(socket, 500, errorBody('internal error'));
+    }
+  }
+
+  return {
+    handleRequest,
+    handleUpgrade,
+    metrics,
+    failInterruptedTasks: () => asyncCalls.failInterrupted(),
+    async close() {
+      unsubscribe();
+      await pools.close();
+    },
+  };
+}
+
+function refuse(res: ServerResponse, call: RefusedCall, started: number): void {
+  call.metrics.observe(call.status, (performance.now() - started) / 1000);
+  sendJson(res, call.status, refusalBody(call), refusalHeaders(call));
+}
+
+function refusalBody(call: RefusedCall): Record<string, string | null> {
+  return { error: call.error, job_name: call.jobName ?? null, job_version: call.jobVersion ?? null, request_id: call.tracingId };
+}
+
+function refusalHeaders(call: RefusedCall): string[] {
+  const headers = ['x-request-tracing-id', call.tracingId];
+  if (call.retryAfter !== undefined) headers.push('retry-after', String(call.retryAfter));
+  return headers;
+}
+
+function errorBody(error: string): Record<string, string | null> {
+  return { error, job_name: null, job_version: null, request_id: null };
+}
+
+/** A bug, not a refusal: log it and answer 500 if the answer has not started. */
+function failed(res: ServerResponse, err: unknown): void {
+  log.error({ err }, 'pub request failed');
+  if (!res.headersSent) sendJson(res, 500, errorBody('internal error'));
+  else res.destroy();
+}

@@ -1,0 +1,51 @@
+// Turns a job's raw response headers into the client's: hop-by-hop ones dropped, Location made
+// public, X-Request-Tracing-Id echoed.
+import { HOP_BY_HOP } from './hop-by-hop.js';
+
+/**
+ * `raw` is undici's `[name, value, …]` buffers; the result is flat `[name, value, …]` for `res.writeHead`.
+ * `origin` is `http://HOST:PORT` of the replica that answered.
+ */
+export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: string, tracingId: string): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'connection') connection = value;
+    else if (HOP_BY_HOP.has(lower) || lower === 'x-request-tracing-id') continue;
+    else if (lower === 'location') out.push(name, publicLocation(value, origin, prefix));
+    else out.push(name, value);
+  }
+  if (connection) dropNamed(out, connection);
+  out.push('x-request-tracing-id', tracingId);
+  return out;
+}
+
+/**
+ * A redirect to the replica's own address, or to a root-relative path the job wrote as if it were
+ * served at `/`, becomes the public path under `prefix` (like nginx's `proxy_redirect default`).
+ * Anything else (other hosts, paths already under /pub/) is left alone.
+ */
+function publicLocation(location: string, origin: string, prefix: string): string {
+  let path = location;
+  if (location.startsWith(origin)) {
+    const next = location.charCodeAt(origin.length);
+    // the origin must end there: http://127.0.0.1:80 is no prefix of http://127.0.0.1:8080
+    if (!(Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */ || next === 0x23 /* # */)) return location;
+    path = location.slice(origin.length) || '/';
+    if (path.charCodeAt(0) !== 0x2f) path = `/${path}`;
+  } else if (location.charCodeAt(0) !== 0x2f || location.charCodeAt(1) === 0x2f /* //host is another host */) {
+    return location;
+  }
+  return path.startsWith('/pub/') ? path : prefix + path;
+}
+
+/** https://www.rfc-editor.org/rfc/rfc7230#section-6.1 */
+function dropNamed(headers: string[], connection: string): void {
+  const named = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (named.has(headers[i]!.toLowerCase())) headers.splice(i, 2);
+  }
+}

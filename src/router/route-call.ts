@@ -1,0 +1,113 @@
+// Decides where a pub call goes and whether it may: path → version → readiness → token,
+// then the headers the job receives. Shared by plain calls, WebSocket upgrades and async calls.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { JobNotFoundError, RtError } from '../core/errors.js';
+import { parseJobName } from '../manifest/index.js';
+import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
+import { parseJobPath } from './parse-job-path.js';
+import { parseVersionSpec } from './parse-version-spec.js';
+import { resolveVersion } from './resolve-version.js';
+import type { RouteState, RouteStates } from './route-state.js';
+import type { RouteTable } from './route-table.js';
+import type { ScannedRequest } from './scan-request-headers.js';
+import type { CallAuthorizer, Caller } from './types.js';
+
+export interface RouteContext {
+  routes: RouteTable;
+  authorizer: CallAuthorizer;
+  authRequired: boolean;
+  states: RouteStates;
+  metrics: GatewayMetrics;
+}
+
+export interface RoutedCall {
+  ok: true;
+  state: RouteState;
+  /** The path the job receives: `/pub/job/NAME/RESOLVED_VERSION/PATH?query`. */
+  path: string;
+  /** The request's end-to-end headers plus X-Forwarded-*, X-Request-Tracing-Id and X-Caller-Name. */
+  headers: string[];
+  caller?: Caller;
+  tracingId: string;
+}
+
+export interface RefusedCall {
+  ok: false;
+  status: number;
+  error: string;
+  jobName?: string;
+  jobVersion?: string;
+  /** Seconds, for 503. */
+  retryAfter?: number;
+  tracingId: string;
+  metrics: VersionMetrics;
+}
+
+/** Seconds a client should wait before calling a version that is starting again. */
+const RETRY_AFTER = 5;
+
+/** `start` is the index in `req.url` just after `/pub/job/`. */
+export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, start: number, scanned: ScannedRequest): RoutedCall | RefusedCall {
+  const tracingId = scanned.tracingId || randomUUID();
+  const path = parseJobPath(url, start);
+  if (!path.ok) return { ok: false, status: path.status, error: path.error, tracingId, metrics: ctx.metrics.unrouted };
+  const { name, rest, relPath } = path;
+  // X-Racetrack-Version pins what `latest` means for this call.
+  const spec = path.spec === 'latest' && scanned.versionPin ? scanned.versionPin : path.spec;
+  const route = ctx.routes.resolve(name, spec);
+  if (!route) return refuseMiss(ctx, name, spec, tracingId);
+  const state = ctx.states.get(route);
+  if (route.status !== 'running' || route.upstreams.length === 0) {
+    const error = `job "${name}" version "${route.version}" is not ready (${route.status})`;
+    return { ok: false, status: 503, error, jobName: name, jobVersion: route.version, retryAfter: RETRY_AFTER, tracingId, metrics: state.metrics };
+  }
+
+  let caller: Caller | undefined;
+  if (ctx.authRequired && !state.isPublic(relPath)) {
+    const decision = ctx.authorizer.authorizeCall(scanned.token, name);
+    if (!decision.ok) {
+      ctx.metrics.authFailure(name, decision.status);
+      return { ok: false, status: decision.status, error: decision.error, jobName: name, jobVersion: route.version, tracingId, metrics: state.metrics };
+    }
+    caller = decision.caller;
+  } else if (scanned.token !== undefined) {
+    // Open call with a token anyway: name the caller when the token is good, ignore it otherwise.
+    const decision = ctx.authorizer.authorizeCall(scanned.token, name);
+    if (decision.ok) caller = decision.caller;
+  }
+
+  const remote = req.socket.remoteAddress ?? '';
+  const headers = scanned.forward;
+  headers.push(
+    'x-forwarded-for', scanned.forwardedFor ? `${scanned.forwardedFor}, ${remote}` : remote,
+    'x-forwarded-host', scanned.host ?? '',
+    'x-forwarded-proto', (req.socket as TLSSocket).encrypted ? 'https' : 'http',
+    'x-forwarded-prefix', state.prefix,
+    'x-request-tracing-id', tracingId,
+  );
+  const callerName = caller?.name ?? scanned.callerName;
+  if (callerName !== undefined) headers.push('x-caller-name', callerName);
+  return { ok: true, state, path: state.prefix + rest, headers, caller, tracingId };
+}
+
+/** No running match: tell a bad name or spec (400) from an unknown job or version (404) from one not ready yet (503). */
+function refuseMiss(ctx: RouteContext, name: string, spec: string, tracingId: string): RefusedCall {
+  const refuse = (status: number, error: string, jobVersion?: string, metrics = ctx.metrics.unrouted): RefusedCall =>
+    ({ ok: false, status, error, jobName: name, jobVersion: jobVersion ?? spec, tracingId, metrics, ...(status === 503 ? { retryAfter: RETRY_AFTER } : {}) });
+  if (!ctx.routes.hasJob(name)) {
+    try {
+      parseJobName(name);
+    } catch (e) {
+      return refuse(400, (e as RtError).message);
+    }
+    return refuse(404, new JobNotFoundError(name).message);
+  }
+  if (!parseVersionSpec(spec)) return refuse(400, `invalid version "${spec}": expected x.y.z, latest, or a pattern such as 1.x or 1.2.x`);
+  const pending = resolveVersion(spec, ctx.routes.versions(name), { anyState: true });
+  if (pending) {
+    return refuse(503, `job "${name}" has no ready version matching "${spec}" yet (${pending.version} is ${pending.promoted ? pending.status : 'not promoted'})`, spec, ctx.states.get(pending).metrics);
+  }
+  return refuse(404, new JobNotFoundError(name, spec).message);
+}

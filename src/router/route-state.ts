@@ -1,0 +1,51 @@
+// What the gateway keeps per routed version object: its upstreams, round-robin cursor, metrics and public paths.
+import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
+import type { RouteVersion } from './types.js';
+import type { Upstream, UpstreamPools } from './upstream-pools.js';
+
+/** Probes every job answers without a token. */
+const OPEN_PATHS = new Set(['/health', '/live', '/ready']);
+
+export class RouteState {
+  /** `/pub/job/NAME/VERSION`: the resolved prefix the job sees (X-Forwarded-Prefix). */
+  readonly prefix: string;
+  readonly upstreams: readonly Upstream[];
+  readonly metrics: VersionMetrics;
+  readonly publicEndpoints: readonly string[];
+  /** Round-robin cursor. */
+  next = 0;
+
+  constructor(readonly route: RouteVersion, metrics: GatewayMetrics, pools: UpstreamPools) {
+    this.prefix = `/pub/job/${route.name}/${route.version}`;
+    this.upstreams = route.upstreams.map((a) => pools.get(a));
+    this.metrics = metrics.forVersion(route.name, route.version);
+    this.publicEndpoints = route.publicEndpoints.map((p) => (p.startsWith('/') ? p : `/${p}`));
+  }
+
+  /**
+   * True for /health, /live, /ready and the job's public_endpoints, matched on whole segments
+   * (`/api/v1/perform` opens `/api/v1/perform/x`, not `/api/v1/performx`). A percent-encoded path is
+   * never public: what the job decodes it to is the job's business, not a reason to skip the token.
+   */
+  isPublic(relPath: string): boolean {
+    if (OPEN_PATHS.has(relPath)) return true;
+    if (relPath.includes('%')) return false;
+    for (const p of this.publicEndpoints) {
+      if (relPath === p || (relPath.startsWith(p) && (p.endsWith('/') || relPath.charCodeAt(p.length) === 0x2f))) return true;
+    }
+    return false;
+  }
+}
+
+/** Versions are immutable objects replaced on every change, so a WeakMap keyed by them never goes stale. */
+export class RouteStates {
+  #states = new WeakMap<RouteVersion, RouteState>();
+
+  constructor(private readonly metrics: GatewayMetrics, private readonly pools: UpstreamPools) {}
+
+  get(route: RouteVersion): RouteState {
+    let state = this.#states.get(route);
+    if (!state) this.#states.set(route, (state = new RouteState(route, this.metrics, this.pools)));
+    return state;
+  }
+}

@@ -1,0 +1,2 @@
+export { SecretBox } from './secret-box.js';
+export { SecretsService, type SecretInfo } from './secrets-service.js';

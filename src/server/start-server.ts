@@ -1,0 +1,132 @@
+// Wires every capability into one process and starts the HTTP and SSH listeners. The only place that knows them all.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type ssh2 from 'ssh2';
+import type { Settings } from '../config/index.js';
+import { openDatabase, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore } from '../db/index.js';
+import { AccessService, AuthService, bootstrapAdmin } from '../auth/index.js';
+import { AuditLog } from '../audit/index.js';
+import { SecretBox, SecretsService } from '../secrets/index.js';
+import { TargetRegistry, LocalTarget } from '../deploy/index.js';
+import { JobsService } from '../jobs/index.js';
+import { DeployPipeline, DeploysService, PushDeployer } from '../build/index.js';
+import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
+import { RouteTable, createGateway, InMemoryAsyncTaskStore } from '../router/index.js';
+import { createSshServer } from '../ssh/index.js';
+import { logger } from '../core/log.js';
+import { createHttpApp } from './http-app.js';
+import { loadServerKey } from './load-server-key.js';
+import type { Services } from './services.js';
+import { CallRecorder } from './call-recorder.js';
+
+const log = logger('rt:server');
+const VERSION = '0.1.0';
+
+export interface RunningServer {
+  httpUrl: string;
+  sshPort: number;
+  services: Services;
+  /** set on the first start without RACETRACK_ADMIN_TOKEN */
+  generatedAdminToken?: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(settings: Settings): Promise<RunningServer> {
+  for (const dir of ['', 'repos', 'builds', 'logs']) mkdirSync(join(settings.dataDir, dir), { recursive: true });
+  const db = openDatabase(join(settings.dataDir, 'racetrack.db'));
+  const users = userStore(db);
+  const store = jobStore(db);
+  const deployments = deploymentStore(db);
+  const tokens = tokenStore(db);
+  const serverKey = loadServerKey(settings.dataDir);
+  const auth = new AuthService(users, tokens, escStore(db), serverKey);
+  const audit = new AuditLog(auditStore(db));
+  const access = new AccessService(auth, users, tokens, audit);
+  const secrets = new SecretsService(secretStore(db), new SecretBox(serverKey), auth);
+  const { generatedToken } = await bootstrapAdmin(auth, users, settings);
+  const interrupted = deployments.failInterrupted();
+  if (interrupted) log.warn({ count: interrupted }, 'deployments interrupted by the last stop were marked failed');
+
+  let httpBase = '';
+  const publicUrl = () => settings.publicUrl ?? httpBase;
+  const routes = new RouteTable();
+  const targets = new TargetRegistry();
+  const jobs: JobsService = new JobsService({
+    store, targets, routes, auth,
+    pubUrl: () => `http://127.0.0.1:${port(http)}/pub`,
+    secretsFor: (name) => secrets.values(name, false),
+    readyTimeoutMs: settings.readyTimeoutMs,
+    audit,
+  });
+  targets.register(new LocalTarget(settings.dataDir, (ref, state) => jobs.onInstanceState(ref, state)));
+  const pipeline = new DeployPipeline({
+    dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs,
+    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
+  });
+  const repos = new Repos(settings.dataDir);
+  const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
+  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
+
+  const pushes = new PushRegistry();
+  const hookServer = await startHookServer(pushes, new PushDeployer(pipeline, jobs, publicUrl));
+  const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
+  const gateway = createGateway({ routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks: new InMemoryAsyncTaskStore(), onCall: calls.record });
+  const familyExists = (name: string) => store.familyExists(name);
+  const http = createHttpApp({
+    gateway,
+    git: { auth, repos, pushes, familyExists },
+    health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
+    metrics: () => gateway.metrics.render(),
+  });
+  const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists });
+
+  await listen(http, settings.httpPort, settings.bind);
+  httpBase = `http://${hostForUrl(settings.bind)}:${port(http)}`;
+  await jobs.restoreAll();
+  const sshPort = await listenSsh(ssh, settings.sshPort, settings.bind);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    httpUrl: httpBase,
+    sshPort,
+    services,
+    generatedAdminToken: generatedToken,
+    stop: () => (stopping ??= (async () => {
+      http.close();
+      ssh.close();
+      // in-flight pushes finish (bounded) before the jobs they deploy are stopped
+      const deadline = Date.now() + 30_000;
+      while (pushes.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      http.closeAllConnections();
+      hookServer.close();
+      calls.flush();
+      for (const t of targets.all()) await t.shutdown();
+      db.$client.close();
+    })()),
+  };
+}
+
+function port(server: Server): number {
+  return (server.address() as AddressInfo | null)?.port ?? 0;
+}
+
+function hostForUrl(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return '127.0.0.1';
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+function listen(server: Server, p: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(p, host, () => resolve());
+  });
+}
+
+function listenSsh(server: ssh2.Server, p: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(p, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}

@@ -1,0 +1,107 @@
+// `jobs …`: what is deployed, in what state, where; logs; delete, redeploy, move.
+import type { SshCommand } from '../types.js';
+import { parseFlags } from '../parse-flags.js';
+import { formatAge, formatTable } from '../../core/format-table.js';
+import { UsageError } from '../../core/errors.js';
+import { jobView } from '../../jobs/index.js';
+import { parseJobName } from '../../manifest/index.js';
+import { Reporter } from '../../build/index.js';
+
+export const jobsCommands: SshCommand[] = [
+  {
+    name: 'jobs list',
+    summary: 'list jobs: the newest version of each, or every version with --all',
+    usage: '[--all] [--json]',
+    async run({ args, services, out, subject }) {
+      const { values } = parseFlags(args, { all: { type: 'boolean' }, json: { type: 'boolean' } }, { min: 0, max: 0, usage: 'jobs list [--all] [--json]' });
+      const versions = services.jobs.list({ all: values.all }).filter((v) => services.auth.can(subject, 'read_job', v.name));
+      const views = versions.map((v) => jobView(v, services.publicUrl(), services.jobs.latestVersion(v.name)));
+      if (values.json) return out(`${JSON.stringify(views, null, 2)}\n`);
+      if (!views.length) return out('no jobs yet: git push one (see README)\n');
+      out(formatTable(['NAME', 'VERSION', 'STATUS', 'TYPE', 'INFRA', 'AGE', 'URL'],
+        views.map((v, i) => [v.name, v.version, v.status, v.jobtype, v.target, formatAge(versions[i]!.createdAt), v.url])));
+    },
+  },
+  {
+    name: 'jobs info',
+    summary: 'show one job version: manifest, status, commit, deployer, URLs, replicas, resources, last call',
+    usage: 'NAME [VERSION] [--json]',
+    async run({ args, services, out, subject }) {
+      const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, { min: 1, max: 2, usage: 'jobs info NAME [VERSION] [--json]' });
+      const name = parseJobName(positionals[0]!);
+      services.auth.require(subject, 'read_job', name);
+      const view = jobView(services.jobs.get(name, positionals[1]), services.publicUrl(), services.jobs.latestVersion(name));
+      if (values.json) return out(`${JSON.stringify(view, null, 2)}\n`);
+      const rows: [string, string][] = [
+        ['name', view.name], ['version', `${view.version}${view.latest ? ' (latest)' : ''}`], ['status', view.status],
+        ['jobtype', view.jobtype], ['infra', view.target], ['commit', view.commit], ['deployed by', view.deployed_by],
+        ['deployed at', view.created_at], ['deployment', view.deployment_id], ['url', view.url], ['replicas', String(view.replicas)],
+        ['upstreams', view.upstreams.join(', ')], ['resources', Object.entries(view.resources).map(([k, x]) => `${k}=${x}`).join(' ') || 'none'],
+        ['last call', view.last_call_at ?? 'never'],
+      ];
+      for (const [k, x] of rows) out(`${k.padEnd(12)} ${x}\n`);
+      out(`\nmanifest:\n${JSON.stringify(view.manifest, null, 2)}\n`);
+      if (view.error) out(`\nerror:\n${view.error}\n`);
+    },
+  },
+  {
+    name: 'jobs logs',
+    summary: 'runtime logs of a job version (latest when omitted); --follow streams until you hang up',
+    usage: 'NAME [VERSION] [--tail N] [--follow]',
+    async run({ args, services, out, subject, signal }) {
+      const { values, positionals } = parseFlags(args, { tail: { type: 'string' }, follow: { type: 'boolean', short: 'f' } },
+        { min: 1, max: 2, usage: 'jobs logs NAME [VERSION] [--tail N] [--follow]' });
+      const tail = values.tail === undefined ? 100 : Number(values.tail);
+      if (!Number.isInteger(tail) || tail < 0) throw new UsageError(`--tail: "${values.tail}" is not a whole number`);
+      for await (const line of services.jobs.logs(subject, parseJobName(positionals[0]!), positionals[1], { tail, follow: values.follow, signal })) {
+        out(`${line}\n`);
+      }
+    },
+  },
+  {
+    name: 'jobs build-logs',
+    summary: 'the build log of a job version (latest when omitted)',
+    usage: 'NAME [VERSION]',
+    async run({ args, services, out, subject }) {
+      const { positionals } = parseFlags(args, {}, { min: 1, max: 2, usage: 'jobs build-logs NAME [VERSION]' });
+      out(services.deploys.buildLog(subject, parseJobName(positionals[0]!), positionals[1]));
+    },
+  },
+  {
+    name: 'jobs delete',
+    summary: 'stop and remove a job version, or every version with --all; its routes go at once',
+    usage: 'NAME VERSION | NAME --all',
+    async run({ args, services, out, subject }) {
+      const usage = 'jobs delete NAME VERSION | jobs delete NAME --all';
+      const { values, positionals } = parseFlags(args, { all: { type: 'boolean' } }, { min: 1, max: 2, usage });
+      const name = parseJobName(positionals[0]!);
+      if (values.all === (positionals.length === 2)) throw new UsageError('give either a VERSION or --all', [`usage: ${usage}`]);
+      if (values.all) {
+        const n = await services.jobs.deleteAll(subject, name);
+        return out(`deleted ${n} version${n === 1 ? '' : 's'} of ${name}\n`);
+      }
+      await services.jobs.delete(subject, name, positionals[1]!);
+      out(`deleted ${name} ${positionals[1]}\n`);
+    },
+  },
+  {
+    name: 'jobs redeploy',
+    summary: 'rebuild and restart a job version from its stored commit (applies new secrets)',
+    usage: 'NAME VERSION',
+    async run({ args, services, out, subject }) {
+      const { positionals } = parseFlags(args, {}, { min: 2, max: 2, usage: 'jobs redeploy NAME VERSION' });
+      await services.deploys.redeploy(subject, parseJobName(positionals[0]!), positionals[1]!, new Reporter(out));
+    },
+  },
+  {
+    name: 'jobs move',
+    summary: 'redeploy a job version on another infrastructure target, then remove the old one',
+    usage: 'NAME VERSION --infra TARGET',
+    async run({ args, services, out, subject }) {
+      const usage = 'jobs move NAME VERSION --infra TARGET';
+      const { values, positionals } = parseFlags(args, { infra: { type: 'string' } }, { min: 2, max: 2, usage });
+      if (!values.infra) throw new UsageError('--infra TARGET is required', [`usage: ${usage}`]);
+      await services.deploys.redeploy(subject, parseJobName(positionals[0]!), positionals[1]!, new Reporter(out), values.infra);
+    },
+  },
+];

@@ -1,0 +1,120 @@
+// The SSH listener (ssh2): public-key auth against our users' keys, then either git over SSH
+// (git-receive-pack / git-upload-pack on the job's bare repo) or one of our ssh commands.
+import { timingSafeEqual } from 'node:crypto';
+import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import type { AuthService, Subject } from '../auth/index.js';
+import { fingerprintOf } from '../auth/index.js';
+import { RtError } from '../core/errors.js';
+import { logger } from '../core/log.js';
+import { authorizeGit, spawnGitService, type GitService, type PushRegistry, Repos } from '../git-receive/index.js';
+import type { Services } from '../server/services.js';
+import { dispatch } from './dispatch.js';
+import { loadHostKey } from './host-key.js';
+import { splitCommand } from './split-command.js';
+
+const log = logger('rt:ssh');
+
+export interface SshDeps {
+  services: Services;
+  auth: AuthService;
+  repos: Repos;
+  pushes: PushRegistry;
+  familyExists: (name: string) => boolean;
+}
+
+export function createSshServer(dataDir: string, deps: SshDeps): ssh2.Server {
+  return new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection) => {
+    let subject: Subject | undefined;
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      const user = deps.auth.userByKeyFingerprint(fingerprintOf(ctx.key.data));
+      if (!user) return ctx.reject();
+      const stored = deps.services.users.keys(user.id).find((k) => k.fingerprint === fingerprintOf(ctx.key.data));
+      const parsed = stored && ssh2.utils.parseKey(stored.publicKey);
+      if (!parsed || parsed instanceof Error || Array.isArray(parsed)) return ctx.reject();
+      if (!sameBytes(parsed.getPublicSSH(), ctx.key.data)) return ctx.reject();
+      // Without a signature the client only asks whether this key would do; with one, it proves possession.
+      if (ctx.signature && parsed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject();
+      subject = { kind: 'user', name: user.email, user };
+      ctx.accept();
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('pty', (ok) => ok?.());
+        session.on('env', (ok) => ok?.());
+        session.on('shell', (ok) => {
+          const channel = ok();
+          void runCommand(channel, [], subject!, deps);
+        });
+        session.on('exec', (ok, _reject, info) => {
+          const channel = ok();
+          let argv: string[];
+          try {
+            argv = splitCommand(info.command);
+          } catch (e) {
+            channel.stderr.write(`error: ${(e as Error).message}\n`);
+            return finish(channel, 2);
+          }
+          if (argv[0] === 'git-receive-pack' || argv[0] === 'git-upload-pack') void runGit(channel, argv, subject!, deps);
+          else void runCommand(channel, argv, subject!, deps);
+        });
+      });
+    });
+    client.on('error', (e) => log.debug({ err: e.message }, 'ssh client error'));
+  });
+}
+
+async function runGit(channel: ServerChannel, argv: string[], subject: Subject, deps: SshDeps): Promise<void> {
+  const service = argv[0] as GitService;
+  try {
+    if (argv.length !== 2) throw new RtError(`usage: ${service} 'NAME'`, { exitCode: 2 });
+    const name = Repos.jobNameFromPath(argv[1]!);
+    authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
+    const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
+    const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName: name, repoPath, pusher: subject }) : undefined;
+    const git = spawnGitService(service, repoPath, { hookEnv: session?.env });
+    channel.pipe(git.stdin!);
+    git.stdout!.pipe(channel, { end: false });
+    git.stderr!.pipe(channel.stderr, { end: false });
+    channel.on('close', () => {
+      if (git.exitCode === null) git.kill();
+    });
+    git.on('close', (code) => {
+      session?.close();
+      finish(channel, code ?? 1);
+    });
+  } catch (e) {
+    const err = e instanceof RtError ? e : new RtError((e as Error).message);
+    channel.stderr.write(`racetrack: ${err.message}\n`);
+    finish(channel, err.exitCode);
+  }
+}
+
+async function runCommand(channel: ServerChannel, argv: string[], subject: Subject, deps: SshDeps): Promise<void> {
+  const abort = new AbortController();
+  channel.on('close', () => abort.abort());
+  const code = await dispatch(argv, {
+    subject,
+    services: deps.services,
+    stdin: channel,
+    out: (t) => {
+      if (!abort.signal.aborted) channel.write(t);
+    },
+    err: (t) => {
+      if (!abort.signal.aborted) channel.stderr.write(t);
+    },
+    signal: abort.signal,
+  });
+  finish(channel, code);
+}
+
+function finish(channel: ServerChannel, code: number): void {
+  if (channel.destroyed) return;
+  channel.exit(code);
+  channel.end();
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
