@@ -28,6 +28,8 @@ export interface DeployRequest {
   infra?: string;
   /** build and start again even when this commit already serves (`jobs redeploy`, `jobs move`) */
   rebuild?: boolean;
+  /** an id chosen by the caller, who must answer with it before the deploy ends (POST /deploy) */
+  deploymentId?: string;
 }
 
 export interface DeployOutcome {
@@ -60,7 +62,7 @@ export class DeployPipeline {
   }
 
   private async run(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
-    const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
+    const id = req.deploymentId ?? newDeploymentId();
     const logPath = join(this.d.dataDir, 'logs', 'deploys', `${id}.log`);
     mkdirSync(join(this.d.dataDir, 'logs', 'deploys'), { recursive: true });
     const logFile = createWriteStream(logPath, { flags: 'a' });
@@ -174,4 +176,8 @@ export class DeployPipeline {
   private checkPermission(req: DeployRequest): void {
     this.d.auth.require(req.deployer, this.d.jobStore.familyExists(req.jobName) ? 'deploy_job' : 'deploy_new_family', req.jobName);
   }
+}
+
+export function newDeploymentId(): string {
+  return `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
 }

@@ -1,4 +1,4 @@
-export { DeployPipeline, type DeployRequest, type DeployOutcome, type PipelineDeps } from './deploy-pipeline.js';
+export { DeployPipeline, newDeploymentId, type DeployRequest, type DeployOutcome, type PipelineDeps } from './deploy-pipeline.js';
 export { PushDeployer, printUrls } from './push-deployer.js';
 export { Reporter, type Sink } from './reporter.js';
 export { parsePushOptions, type PushOptions } from './push-options.js';

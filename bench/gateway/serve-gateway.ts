@@ -1,0 +1,34 @@
+// The pub gateway alone in its own process, as the server mounts it: auth on, 1,000 versions routed.
+// argv: UPSTREAM_ADDRESS TOKEN
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGateway, InMemoryAsyncTaskStore, RouteTable, type CallAuthorizer, type RouteVersion } from '../../src/router/index.js';
+
+const [upstream = '', token = ''] = process.argv.slice(2);
+const JOBS = 200;
+const VERSIONS_PER_JOB = 5;
+
+const routes = new RouteTable();
+const table: RouteVersion[] = [];
+for (let j = 0; j < JOBS; j++) {
+  for (let v = 0; v < VERSIONS_PER_JOB; v++) {
+    // job-0 is the one called; the others are there so lookups run against a realistic table
+    table.push({ name: `job-${j}`, version: `1.${v}.0`, status: 'running', upstreams: [j === 0 ? upstream : `127.0.0.1:${20000 + j}`], publicEndpoints: ['/api/v1/public'], promoted: true });
+  }
+}
+routes.replaceAll(table);
+
+const authorizer: CallAuthorizer = {
+  authorizeCall: (t) => (t === token ? { ok: true, caller: { kind: 'esc', name: 'bench' } } : { ok: false, status: 401, error: 'bad token' }),
+};
+// "last call" bookkeeping as the jobs service would do it: a map write per call, flushed elsewhere
+const lastCalls = new Map<string, number>();
+const onCall = (name: string, version: string): void => void lastCalls.set(`${name}@${version}`, Date.now());
+const gateway = createGateway({ routes, authorizer, authRequired: true, asyncTasks: new InMemoryAsyncTaskStore(), onCall });
+const server = http.createServer((req, res) => {
+  if (req.url?.startsWith('/pub/')) gateway.handleRequest(req, res);
+  else res.writeHead(404).end();
+});
+server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as AddressInfo).port} ${routes.list().length}`));
+process.on('SIGTERM', () => process.exit(0));
