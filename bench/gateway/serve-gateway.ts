@@ -32,3 +32,4 @@ const server = http.createServer((req, res) => {
 server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
 server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as AddressInfo).port} ${routes.list().length}`));
 process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));

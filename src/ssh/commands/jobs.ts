@@ -75,7 +75,7 @@ export const jobsCommands: SshCommand[] = [
       const usage = 'jobs delete NAME VERSION | jobs delete NAME --all';
       const { values, positionals } = parseFlags(args, { all: { type: 'boolean' } }, { min: 1, max: 2, usage });
       const name = parseJobName(positionals[0]!);
-      if (values.all === (positionals.length === 2)) throw new UsageError('give either a VERSION or --all', [`usage: ${usage}`]);
+      if (Boolean(values.all) === (positionals.length === 2)) throw new UsageError('give either a VERSION or --all', [`usage: ${usage}`]);
       if (values.all) {
         const n = await services.jobs.deleteAll(subject, name);
         return out(`deleted ${n} version${n === 1 ? '' : 's'} of ${name}\n`);
