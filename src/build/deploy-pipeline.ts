@@ -30,6 +30,8 @@ export interface DeployRequest {
   rebuild?: boolean;
   /** an id chosen by the caller, who must answer with it before the deploy ends (POST /deploy) */
   deploymentId?: string;
+  /** called once job.yaml, permission and immutability checks passed and the build starts (POST /deploy answers then) */
+  onAccepted?: () => void;
 }
 
 export interface DeployOutcome {
@@ -91,7 +93,7 @@ export class DeployPipeline {
       for (const w of warnings) reporter.warn(w);
       this.d.deployments.update(id, { version: manifest.version });
 
-      this.checkPermission(req);
+      this.checkPermission(req.deployer, req.jobName);
       const existing = this.d.jobStore.get(req.jobName, manifest.version);
       if (existing && existing.commit === req.source.commit && existing.status === 'running' && !req.rebuild) {
         reporter.info(`${req.jobName} ${manifest.version} already serves commit ${req.source.commit.slice(0, 7)}: nothing to do`);
@@ -109,6 +111,7 @@ export class DeployPipeline {
       const target = this.d.jobs.target(targetName);
       this.d.deployments.update(id, { target: targetName });
       const jobType = getJobType(parseJobtype(manifest.jobtype).name);
+      req.onAccepted?.();
       phase('build', `Building ${req.jobName} ${manifest.version} (${jobType.name})`);
       const jobDir = join(buildDir, found.root);
       const artifact = await target.build(jobType, {
@@ -173,8 +176,9 @@ export class DeployPipeline {
     }
   }
 
-  private checkPermission(req: DeployRequest): void {
-    this.d.auth.require(req.deployer, this.d.jobStore.familyExists(req.jobName) ? 'deploy_job' : 'deploy_new_family', req.jobName);
+  /** deploy_job on an existing job, deploy_new_family on a new name; also asked before an upload touches the repo. */
+  checkPermission(deployer: Subject, jobName: string): void {
+    this.d.auth.require(deployer, this.d.jobStore.familyExists(jobName) ? 'deploy_job' : 'deploy_new_family', jobName);
   }
 }
 

@@ -31,9 +31,10 @@ export class JobsService {
 
   constructor(private readonly d: JobsServiceDeps) {}
 
-  /** Newest version per job (or every version with all), newest first within a job. */
-  list(opts: { all?: boolean } = {}): JobVersion[] {
-    const versions = this.d.store.versions();
+  /** Newest version per job (or every version with all), newest first within a job; only readable ones with readableBy. */
+  list(opts: { all?: boolean; readableBy?: Subject } = {}): JobVersion[] {
+    const reader = opts.readableBy;
+    const versions = this.d.store.versions().filter((v) => !reader || this.d.auth.can(reader, 'read_job', v.name));
     if (opts.all) return versions;
     const seen = new Set<string>();
     return versions.filter((v) => !seen.has(v.name) && seen.add(v.name));
@@ -54,8 +55,13 @@ export class JobsService {
     if (exact) return exact;
     const resolved = version ? this.d.routes.resolve(name, version)?.version : this.d.store.versions(name)[0]?.version;
     const v = resolved && this.d.store.get(name, resolved);
-    if (!v) throw new JobNotFoundError(name, version);
+    if (!v) throw this.notFound(name, version);
     return v;
+  }
+
+  /** `job "x" not found` when there is no such job at all, naming the version only when the job exists. */
+  private notFound(name: string, version?: string): JobNotFoundError {
+    return new JobNotFoundError(name, this.d.store.versions(name).length ? version : undefined);
   }
 
   instanceSpec(v: { name: string; version: string; deploymentId: string; manifest: Manifest }, deployedAt = Date.now()): InstanceSpec {
@@ -103,7 +109,7 @@ export class JobsService {
     this.d.auth.require(subject, 'delete_job', name);
     await this.locks.with(name, async () => {
       const v = this.d.store.get(name, version);
-      if (!v) throw new JobNotFoundError(name, version);
+      if (!v) throw this.notFound(name, version);
       this.d.routes.remove(name, version);
       this.d.store.delete(name, version);
       await this.stopInstance(v);

@@ -33,11 +33,19 @@ export interface Command {
   env: Record<string, string>;
 }
 
+/** How image targets (docker, kubernetes) build a job type: the Dockerfile and what its build context holds. */
+export interface DockerRecipe {
+  /** starts `ARG BASE_IMAGE` / `FROM ${BASE_IMAGE}` (the target picks the base image) and EXPOSEs the one port the job listens on */
+  dockerfile: string;
+  /** besides the job folder, which is copied to `job/`: context path → absolute path of a file or folder on the server */
+  files: Record<string, string>;
+}
+
 export interface JobType {
   name: string;
   /** error messages, each starting with the jobtype_extra key it concerns (`entrypoint_path: is required`) */
   validateExtra(extra: Record<string, unknown>): string[];
   build(ctx: BuildContext): Promise<Artifact>;
   command(artifact: Artifact, env: JobEnv): Command;
-  dockerfile(ctx: BuildContext): string;
+  dockerfile(ctx: BuildContext): DockerRecipe;
 }

@@ -8,6 +8,7 @@ import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
 import { freePort } from '../free-port.js';
 import { waitReady } from '../wait-ready.js';
+import { applyLimits, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
 
 const log = logger('rt:deploy:local');
@@ -26,6 +27,7 @@ interface Replica {
   lastExit?: string;
   /** answered /ready since its last (re)start */
   ready: boolean;
+  limits?: ProcessLimits;
 }
 
 interface Instance {
@@ -66,9 +68,13 @@ export class LocalTarget implements InfrastructureTarget {
 
   private spawnReplica(inst: Instance, replica: Replica): void {
     const cmd = getJobType(inst.artifact.jobType).command(inst.artifact, { host: '127.0.0.1', port: replica.port, vars: inst.spec.env });
-    const child = spawn(cmd.cmd, cmd.args, {
+    replica.limits?.release();
+    const limits = applyLimits(inst.spec.resources, `${inst.spec.deploymentId}-${replica.port}`, cmd.cmd, cmd.args);
+    replica.limits = limits;
+    if (replica.restarts === 0) inst.log.write(`racetrack: starting replica on port ${replica.port}, ${limits.description}\n`);
+    const child = spawn(limits.cmd, limits.args, {
       cwd: cmd.cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...cmd.env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...cmd.env, ...limits.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so stop() also ends what the job started
     });
@@ -119,6 +125,7 @@ export class LocalTarget implements InfrastructureTarget {
     inst.stopping = true;
     this.instances.delete(keyOf(ref));
     await Promise.all(inst.replicas.map((r) => stopReplica(r)));
+    for (const r of inst.replicas) r.limits?.release();
     for (const r of inst.replicas) rmSync(this.pidFile(inst.spec, r), { force: true });
     inst.log.close();
   }

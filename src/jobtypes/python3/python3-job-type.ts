@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BadRequestError } from '../../core/errors.js';
 import { runProcess } from '../../core/run-process.js';
-import type { Artifact, BuildContext, Command, JobEnv, JobType } from '../types.js';
+import type { Artifact, BuildContext, Command, DockerRecipe, JobEnv, JobType } from '../types.js';
 import { validatePython3Extra } from './validate-python3-extra.js';
 
 export const WRAPPER_DIR = fileURLToPath(new URL('./wrapper', import.meta.url));
@@ -73,20 +73,50 @@ function command(artifact: Artifact, env: JobEnv): Command {
   };
 }
 
-function dockerfile(ctx: BuildContext): string {
+/** the port the job listens on inside its container */
+const CONTAINER_PORT = 7000;
+/** the swagger-ui-dist files the wrapper's /docs page loads */
+const SWAGGER_UI_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'];
+
+function dockerfile(ctx: BuildContext): DockerRecipe {
   const extra = ctx.manifest.jobtype_extra;
+  const requirements = extra.requirements_path === undefined ? undefined : String(extra.requirements_path);
+  const args = ['python', '-m', 'racetrack_job_wrapper', '--entrypoint-path', String(extra.entrypoint_path),
+    '--host', '0.0.0.0', '--port', String(CONTAINER_PORT), '--swagger-ui-dir', '/src/swagger-ui'];
+  if (extra.entrypoint_class !== undefined) args.push('--entrypoint-class', String(extra.entrypoint_class));
+  if (extra.home_page !== undefined) args.push('--home-page', String(extra.home_page));
+  if (extra.max_concurrency !== undefined) args.push('--max-concurrency', String(extra.max_concurrency));
+  if (extra.max_concurrency_queue !== undefined) args.push('--max-concurrency-queue', String(extra.max_concurrency_queue));
+  // build_env reaches RUN steps as build args; only names that are valid ARG names can be declared
+  const buildArgs = Object.keys(ctx.buildEnv).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   const lines = [
+    'ARG BASE_IMAGE',
     'FROM ${BASE_IMAGE}',
+    ...buildArgs.map((k) => `ARG ${k}`),
     ...(ctx.manifest.system_dependencies.length
       ? [`RUN apt-get update && apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
       : []),
-    'WORKDIR /src/job',
-    'COPY job/ /src/job/',
     'COPY wrapper/ /src/wrapper/',
-    ...(extra.requirements_path ? [`RUN python -m pip install --no-input -r ${String(extra.requirements_path)}`] : []),
+    'COPY swagger-ui/ /src/swagger-ui/',
+    // requirements before the code, so a code-only change reuses the installed layer; a venv works on any base (PEP 668 or not)
+    ...(requirements
+      ? [`COPY ${JSON.stringify([`job/${requirements}`, `/src/job/${requirements}`])}`,
+        `RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --disable-pip-version-check --no-input -r ${JSON.stringify(`/src/job/${requirements}`)}`,
+        'ENV PATH=/opt/venv/bin:$PATH']
+      : []),
+    'COPY job/ /src/job/',
+    'WORKDIR /src/job',
     'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
+    `EXPOSE ${CONTAINER_PORT}`,
+    `CMD ${JSON.stringify(args)}`,
   ];
-  return lines.join('\n') + '\n';
+  return {
+    dockerfile: lines.join('\n') + '\n',
+    files: {
+      wrapper: WRAPPER_DIR,
+      ...Object.fromEntries(SWAGGER_UI_ASSETS.map((f) => [`swagger-ui/${f}`, join(SWAGGER_UI_DIR, f)])),
+    },
+  };
 }
 
 export const python3: JobType = { name: 'python3', validateExtra: validatePython3Extra, build, command, dockerfile };

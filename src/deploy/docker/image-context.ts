@@ -1,0 +1,75 @@
+// The build context of a job image: the job folder as job/, the job type's extra files, and its Dockerfile.
+// Its digest (every path, mode and byte, plus what else the image depends on) tags the image, so equal content reuses it.
+import { createHash } from 'node:crypto';
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { JobType } from '../../jobtypes/index.js';
+
+type DockerRecipe = ReturnType<JobType['dockerfile']>;
+
+interface Entry {
+  /** path inside the context, with / */
+  path: string;
+  source: string;
+}
+
+/** never part of an image: byte-code the server's own runs leave beside the sources, and git metadata */
+const SKIPPED_NAMES = new Set(['__pycache__', '.git']);
+
+export class ImageContext {
+  private constructor(readonly dockerfile: string, private readonly entries: Entry[]) {}
+
+  static collect(jobDir: string, recipe: DockerRecipe): ImageContext {
+    const entries: Entry[] = [];
+    walk(jobDir, 'job', entries);
+    for (const [path, source] of Object.entries(recipe.files)) walk(source, path, entries);
+    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return new ImageContext(recipe.dockerfile, entries);
+  }
+
+  /** sha256 (hex) of the Dockerfile, the given inputs and every file's path, mode and content */
+  digest(...inputs: string[]): string {
+    const hash = createHash('sha256');
+    // length-prefixed, so no two different sequences of fields hash alike
+    const field = (data: string | Buffer) => hash.update(`${Buffer.byteLength(data)}:`).update(data);
+    field(this.dockerfile);
+    for (const input of inputs) field(input);
+    for (const e of this.entries) {
+      const st = lstatSync(e.source);
+      field(e.path);
+      if (st.isSymbolicLink()) field(`link:${readlinkSync(e.source)}`);
+      else {
+        field(st.mode & 0o111 ? 'exec' : 'file');
+        field(readFileSync(e.source));
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  /** Writes the context to a new temp folder (the caller removes it) and names its top-level entries for the tar. */
+  stage(): { dir: string; entries: string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'rt-image-'));
+    for (const e of this.entries) {
+      const target = join(dir, e.path);
+      mkdirSync(dirname(target), { recursive: true });
+      if (lstatSync(e.source).isSymbolicLink()) symlinkSync(readlinkSync(e.source), target);
+      else copyFileSync(e.source, target);
+    }
+    writeFileSync(join(dir, 'Dockerfile'), this.dockerfile);
+    const top = new Set(this.entries.map((e) => e.path.split('/')[0]!));
+    return { dir, entries: ['Dockerfile', ...top] };
+  }
+}
+
+/** files under source (or source itself when it is a file), without following symlinks */
+function walk(source: string, path: string, out: Entry[]): void {
+  const st = lstatSync(source);
+  if (!st.isDirectory()) {
+    out.push({ path, source });
+    return;
+  }
+  for (const name of readdirSync(source)) {
+    if (!SKIPPED_NAMES.has(name)) walk(join(source, name), `${path}/${name}`, out);
+  }
+}
