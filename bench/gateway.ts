@@ -1,9 +1,10 @@
 // Gateway throughput and latency against nginx: wrk (c=50) on a trivial Node job called directly,
 // through nginx proxy_pass with keepalive, and through /pub with auth on and 1,000 routed versions.
-// Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk)
+// Targets take turns for a few rounds, so noise from other work on the machine hits all three alike.
+// Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk; BENCH_SECONDS, BENCH_ROUNDS)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,15 +12,21 @@ import { promisify } from 'node:util';
 
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const WRK = process.env.WRK ?? 'wrk';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Seconds of measurement per target, split over the rounds. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const TOKEN = 'bench-token';
 const here = new URL('.', import.meta.url).pathname;
+/** USER_HZ: /proc times are in 1/100 s on Linux. */
+const CLOCK_TICKS = 100;
 const run = promisify(execFile);
 
 interface Result {
   name: string;
   rps: number;
+  /** CPU time the proxy (or the job, for direct) spent per request, in µs: steadier than req/s on a busy machine. */
+  cpuUs: number;
   /** milliseconds */
   p50: number;
   p99: number;
@@ -29,30 +36,42 @@ const children: ChildProcess[] = [];
 const dir = await mkdtemp(join(tmpdir(), 'rt-bench-gateway-'));
 try {
   const upstreamPort = await startNode(join(here, 'gateway/upstream.ts'), []);
+  const upstreamPid = children.at(-1)!.pid!;
   const gatewayPort = await startNode(join(here, 'gateway/serve-gateway.ts'), [`127.0.0.1:${upstreamPort}`, TOKEN]);
+  const gatewayPid = children.at(-1)!.pid!;
   const nginxPort = await startNginx(upstreamPort);
+  const nginxWorkerPid = Number((await readFile(`/proc/${children.at(-1)!.pid}/task/${children.at(-1)!.pid}/children`, 'utf8')).trim().split(' ')[0]);
 
   const targets = [
-    { name: 'direct', url: `http://127.0.0.1:${upstreamPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] as string[] },
-    { name: 'nginx', url: `http://127.0.0.1:${nginxPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
-    { name: 'pub', url: `http://127.0.0.1:${gatewayPort}/pub/job/job-0/latest/api/v1/perform`, headers: [`X-Racetrack-Auth: ${TOKEN}`] },
+    { name: 'direct', pid: upstreamPid, url: `http://127.0.0.1:${upstreamPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] as string[] },
+    { name: 'nginx', pid: nginxWorkerPid, url: `http://127.0.0.1:${nginxPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
+    { name: 'pub', pid: gatewayPid, url: `http://127.0.0.1:${gatewayPort}/pub/job/job-0/latest/api/v1/perform`, headers: [`X-Racetrack-Auth: ${TOKEN}`] },
   ];
-  const results: Result[] = [];
-  for (const t of targets) {
-    await wrk(t.url, t.headers, 2); // warm-up: JIT, pools, nginx keepalive connections
-    results.push({ name: t.name, ...(await wrk(t.url, t.headers, SECONDS)) });
+  for (const t of targets) await wrk(t.url, t.headers, 2, t.pid); // warm-up: JIT, pools, keepalive connections
+  const rounds = targets.map((): Omit<Result, 'name'>[] => []);
+  const perRound = Math.max(1, Math.round(SECONDS / ROUNDS));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, t] of targets.entries()) rounds[i]!.push(await wrk(t.url, t.headers, perRound, t.pid));
   }
+  // Mean throughput; the median round's p50/p99 (one disturbed round does not decide).
+  const results: Result[] = targets.map((t, i) => {
+    const rs = rounds[i]!;
+    const median = (k: 'p50' | 'p99') => rs.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)]!;
+    const mean = (k: 'rps' | 'cpuUs') => rs.reduce((sum, x) => sum + x[k], 0) / rs.length;
+    return { name: t.name, rps: mean('rps'), cpuUs: mean('cpuUs'), p50: median('p50'), p99: median('p99') };
+  });
 
-  console.log(`\nwrk -c${CONNECTIONS} -d${SECONDS}s, ${(await run('nproc')).stdout.trim()} cores`);
-  console.log('target    req/s      p50 ms   p99 ms');
-  for (const r of results) console.log(`${r.name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}`);
+  console.log(`\nwrk -t2 -c${CONNECTIONS}, ${ROUNDS} rounds × ${perRound}s per target, ${(await run('nproc')).stdout.trim()} cores`);
+  for (const [i, t] of targets.entries()) console.log(`  ${t.name.padEnd(7)} rounds req/s: ${rounds[i]!.map((x) => x.rps.toFixed(0)).join(', ')}`);
+  console.log('target    req/s      p50 ms   p99 ms   CPU µs/req (job for direct, proxy otherwise)');
+  for (const r of results) console.log(`${r.name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}   ${r.cpuUs.toFixed(1).padStart(6)}`);
   const [direct, nginx, pub] = results as [Result, Result, Result];
   const addedNginx = nginx.p99 - direct.p99;
   const addedPub = pub.p99 - direct.p99;
   console.log(`\nthroughput pub/nginx: ${((pub.rps / nginx.rps) * 100).toFixed(0)}%  (goal ≥ 60%)`);
   console.log(`added p99 over direct: nginx ${addedNginx.toFixed(2)} ms, pub ${addedPub.toFixed(2)} ms` +
     (addedNginx > 0 ? `  → ${(addedPub / addedNginx).toFixed(2)}× nginx (goal ≤ 2×)` : '  (nginx adds nothing measurable)'));
-  console.log(`p99 pub/nginx: ${(pub.p99 / nginx.p99).toFixed(2)}×`);
+  console.log(`p99 pub/nginx: ${(pub.p99 / nginx.p99).toFixed(2)}×;  proxy CPU per request pub/nginx: ${(pub.cpuUs / nginx.cpuUs).toFixed(2)}×`);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
@@ -103,13 +122,23 @@ http {
   return port;
 }
 
-async function wrk(url: string, headers: string[], seconds: number): Promise<Omit<Result, 'name'>> {
+async function wrk(url: string, headers: string[], seconds: number, pid: number): Promise<Omit<Result, 'name'>> {
   const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '2s', '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const cpuBefore = await cpuTicks(pid);
   const { stdout } = await run(WRK, args, { timeout: (seconds + 30) * 1000 });
+  const cpu = (await cpuTicks(pid)) - cpuBefore;
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx answers\n${stdout}`);
-  return { rps, p50: latency(stdout, '50%'), p99: latency(stdout, '99%') };
+  return { rps, cpuUs: (cpu * (1e6 / CLOCK_TICKS)) / requests, p50: latency(stdout, '50%'), p99: latency(stdout, '99%') };
+}
+
+/** utime + stime of a process, in clock ticks. https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // fields 14 and 15, counted from after the command name
 }
 
 /** wrk prints `99%    1.23ms` (or us / s) in its latency distribution. */
@@ -132,9 +161,11 @@ function freePort(): Promise<number> {
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const open = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true)); // in use: nginx is listening
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
     });
     if (open) return;
     await new Promise((r) => setTimeout(r, 50));

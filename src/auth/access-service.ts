@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { AuthService, Subject } from './auth-service.js';
 import { subjectRef } from './auth-service.js';
 import { parseScope, parseSubjectRef } from './scopes.js';
+import { parsePublicKey } from './parse-public-key.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ESC_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -83,18 +84,55 @@ export class AccessService {
     return actor;
   }
 
+  // ---- accounts by password (the API's register and login)
+
+  /** Self-service sign-up; the account waits for an admin's `users activate` unless active. */
+  async register(email: string, password: string, active: boolean): Promise<User> {
+    const e = parseEmail(email);
+    if (!password) throw new BadRequestError('password: must not be empty');
+    const user = await this.auth.createUser(e, { active, password });
+    this.audit.record(`user:${e}`, 'user.register', { detail: active ? 'active' : 'inactive until an admin activates it' });
+    return user;
+  }
+
+  /** Password login: a new personal token, shown once; a failed attempt is audited. */
+  async login(email: string, password: string): Promise<{ user: User; token: string }> {
+    const e = email.toLowerCase();
+    try {
+      const user = await this.auth.login(e, password);
+      const { token } = this.auth.createToken(`user:${e}`, 'login');
+      this.audit.record(`user:${e}`, 'user.login');
+      return { user, token };
+    } catch (err) {
+      this.audit.record(`user:${e}`, 'user.login', { ok: false, detail: (err as Error).message });
+      throw err;
+    }
+  }
+
   // ---- users (admin)
 
   listUsers(actor: Subject): User[] {
     return this.asAdmin(actor, 'user.list', () => this.users.list());
   }
 
-  async addUser(actor: Subject, email: string, admin: boolean): Promise<User> {
+  async addUser(actor: Subject, email: string, opts: { admin: boolean; key?: string }): Promise<User> {
     const e = parseEmail(email);
     this.asAdmin(actor, 'user.add', () => undefined);
-    const user = await this.auth.createUser(e, { admin });
-    this.audit.record(actor, 'user.add', { detail: `${e}${admin ? ' (admin)' : ''}` });
+    const key = opts.key ? parsePublicKey(opts.key) : undefined; // a bad key fails before the user exists
+    const user = await this.auth.createUser(e, { admin: opts.admin });
+    if (key) this.auth.addKey(user.id, opts.key!);
+    this.audit.record(actor, 'user.add', { detail: `${e}${opts.admin ? ' (admin)' : ''}${key ? ` key ${key.fingerprint}` : ''}` });
     return user;
+  }
+
+  /** An admin gives another user a token (onboarding without passwords). */
+  createTokenFor(actor: Subject, email: string, name: string): { id: number; name: string; token: string } {
+    return this.asAdmin(actor, 'token.create', () => {
+      if (!this.users.byEmail(email)) throw new NotFoundError(`user ${email} not found`);
+      const t = this.auth.createToken(`user:${email}`, name);
+      this.audit.record(actor, 'token.create', { detail: `id ${t.id} for ${email}` });
+      return t;
+    });
   }
 
   setActive(actor: Subject, email: string, active: boolean): void {

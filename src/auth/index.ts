@@ -4,3 +4,4 @@ export { parsePublicKey, fingerprintOf, type PublicKey } from './parse-public-ke
 export { SCOPES, NEW_USER_SCOPES, parseScope, parseSubjectRef, type Scope, type SubjectKind } from './scopes.js';
 export { generateToken, hashToken } from './token.js';
 export { AccessService, parseEmail } from './access-service.js';
+export { AuthThrottle } from './auth-throttle.js';

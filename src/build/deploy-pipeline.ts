@@ -60,10 +60,11 @@ export class DeployPipeline {
 
   /** Serialised per job: a second deploy of the same job waits, saying so. */
   deploy(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
-    return this.d.jobs.locks.with(req.jobName, () => this.run(req, reporter), () => reporter.info(`waiting for another deploy of ${req.jobName} to finish…`));
+    return this.d.jobs.locks.with(req.jobName, () => this.deployLocked(req, reporter), waitNotice(reporter, req.jobName));
   }
 
-  private async run(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
+  /** The deploy itself; the caller holds the job's lock (a push holds it from pre- to post-receive). */
+  async deployLocked(req: DeployRequest, reporter: Reporter): Promise<DeployOutcome> {
     const id = req.deploymentId ?? newDeploymentId();
     const logPath = join(this.d.dataDir, 'logs', 'deploys', `${id}.log`);
     mkdirSync(join(this.d.dataDir, 'logs', 'deploys'), { recursive: true });
@@ -184,4 +185,8 @@ export class DeployPipeline {
 
 export function newDeploymentId(): string {
   return `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+export function waitNotice(reporter: Reporter, jobName: string): () => void {
+  return () => reporter.info(`waiting for another deploy of ${jobName} to finish…`);
 }

@@ -4,3 +4,4 @@ export { Reporter, type Sink } from './reporter.js';
 export { parsePushOptions, type PushOptions } from './push-options.js';
 export { DeploysService } from './deploys-service.js';
 export { deploymentView, type DeploymentView } from './deployment-view.js';
+export { deployFromArchive, type ArchiveDeployRequest, type ArchiveDeployDeps } from './deploy-from-archive.js';

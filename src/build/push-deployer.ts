@@ -2,7 +2,10 @@
 // post-receive promotes it to `latest` and prints where it answers.
 import type { Push, PushHandler } from '../git-receive/index.js';
 import type { JobsService } from '../jobs/jobs-service.js';
-import type { DeployOutcome, DeployPipeline } from './deploy-pipeline.js';
+import { waitNotice, type DeployOutcome, type DeployPipeline } from './deploy-pipeline.js';
+import { ConflictError } from '../core/errors.js';
+import { runProcess } from '../core/run-process.js';
+import type { Release } from '../jobs/index.js';
 import { parsePushOptions } from './push-options.js';
 import type { Reporter } from './reporter.js';
 
@@ -12,11 +15,16 @@ const ZERO_SHA = /^0+$/;
 export class PushDeployer implements PushHandler {
   /** deploys that passed pre-receive, waiting for post-receive to promote them */
   private readonly pending = new Map<string, DeployOutcome>();
+  /** a deploying push holds its job's lock until git has moved the branch (or the push ends) */
+  private readonly locks = new Map<string, Release>();
 
   constructor(private readonly pipeline: DeployPipeline, private readonly jobs: JobsService, private readonly publicUrl: () => string) {}
 
   async preReceive(push: Push, reporter: Reporter): Promise<void> {
     const options = parsePushOptions(push.options);
+    if (push.refs.some((r) => DEPLOY_BRANCHES.includes(r.ref) && !ZERO_SHA.test(r.newSha))) {
+      this.locks.set(push.id, await this.jobs.locks.acquire(push.jobName, waitNotice(reporter, push.jobName)));
+    }
     let deployed = false;
     for (const ref of push.refs) {
       if (ZERO_SHA.test(ref.newSha)) {
@@ -27,7 +35,8 @@ export class PushDeployer implements PushHandler {
         reporter.info(`${ref.ref} stored, not deployed: this push already deploys another branch`);
       } else {
         deployed = true;
-        const outcome = await this.pipeline.deploy({
+        await assertRefUnmoved(push.repoPath, ref.ref, ref.oldSha);
+        const outcome = await this.pipeline.deployLocked({
           jobName: push.jobName,
           source: { repoPath: push.repoPath, commit: ref.newSha, gitEnv: push.gitEnv },
           deployer: push.pusher,
@@ -41,10 +50,31 @@ export class PushDeployer implements PushHandler {
 
   async postReceive(push: Push, reporter: Reporter): Promise<void> {
     const outcome = this.pending.get(push.id);
-    if (!outcome) return;
-    this.pending.delete(push.id);
-    this.jobs.promote(outcome.name, outcome.version);
-    printUrls(reporter, this.publicUrl(), outcome);
+    try {
+      if (!outcome) return;
+      this.pending.delete(push.id);
+      this.jobs.promote(outcome.name, outcome.version);
+      printUrls(reporter, this.publicUrl(), outcome);
+    } finally {
+      this.pushEnded(push.id);
+    }
+  }
+
+  /** The git process of a push is gone: whatever happened, its lock is free. */
+  pushEnded(pushId: string): void {
+    this.locks.get(pushId)?.();
+    this.locks.delete(pushId);
+    this.pending.delete(pushId);
+  }
+}
+
+/** A push that waited for another one would fail at the ref update anyway; say why before deploying anything. */
+async function assertRefUnmoved(repoPath: string, ref: string, expected: string): Promise<void> {
+  const current = await runProcess('git', ['--git-dir', repoPath, 'rev-parse', '--verify', '--quiet', ref]).then((s) => s.trim(), () => '');
+  if (current !== (ZERO_SHA.test(expected) ? '' : expected)) {
+    throw new ConflictError(`${ref.replace('refs/heads/', '')} moved while this push waited (now ${current.slice(0, 7) || 'deleted'})`, [
+      'another push deployed first; fetch, then push again (git push -f to replace it)',
+    ]);
   }
 }
 

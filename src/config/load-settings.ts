@@ -19,6 +19,16 @@ export interface Settings {
   readyTimeoutMs: number;
   /** the python3 used to run and build python jobs */
   python: string;
+  /** whether users who sign up through POST /lifecycle/api/v1/users/register may log in before an admin activates them */
+  registerActive: boolean;
+  /** largest pack a push may send, in bytes */
+  maxPushBytes: number;
+  /** how long async call results are kept */
+  asyncTaskTtlMs: number;
+  /** base image of python3 jobs on docker/kubernetes */
+  python3BaseImage: string;
+  /** images kept per job on docker besides those in use */
+  dockerImageRetention: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -34,6 +44,11 @@ const KEYS = {
   adminSshKey: { env: 'RACETRACK_ADMIN_SSH_KEY', key: 'admin_ssh_key' },
   readyTimeoutMs: { env: 'RACETRACK_READY_TIMEOUT_MS', key: 'ready_timeout_ms' },
   python: { env: 'RACETRACK_PYTHON', key: 'python' },
+  registerActive: { env: 'RACETRACK_REGISTER_ACTIVE', key: 'register_active' },
+  maxPushBytes: { env: 'RACETRACK_MAX_PUSH_BYTES', key: 'max_push_bytes' },
+  asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
+  python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
+  dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -58,6 +73,11 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     adminSshKey: raw('adminSshKey') || undefined,
     readyTimeoutMs: int('readyTimeoutMs', raw('readyTimeoutMs') ?? '120000'),
     python: raw('python') ?? 'python3',
+    registerActive: bool('registerActive', raw('registerActive') ?? 'false'),
+    maxPushBytes: int('maxPushBytes', raw('maxPushBytes') ?? String(512 * 1024 * 1024)),
+    asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
+    python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
+    dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
   };
   return settings;
 }

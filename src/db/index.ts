@@ -7,3 +7,4 @@ export type * from './types.js';
 export { escStore, type EscStore } from './esc-store.js';
 export { secretStore, type SecretStore, type SecretRow } from './secret-store.js';
 export { auditStore, type AuditStore, type AuditEvent } from './audit-store.js';
+export { SqliteAsyncTaskStore } from './async-task-store.js';

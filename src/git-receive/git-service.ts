@@ -15,9 +15,10 @@ export interface HookEnv {
 export function spawnGitService(
   service: GitService,
   repoPath: string,
-  opts: { statelessRpc?: boolean; advertiseRefs?: boolean; hookEnv?: HookEnv; protocol?: string },
+  opts: { statelessRpc?: boolean; advertiseRefs?: boolean; hookEnv?: HookEnv; protocol?: string; maxInputBytes?: number },
 ): ChildProcess {
   const args = [
+    ...(opts.maxInputBytes ? ['-c', `receive.maxInputSize=${opts.maxInputBytes}`] : []),
     '-c', `core.hooksPath=${HOOKS_DIR}`,
     '-c', 'receive.advertisePushOptions=true',
     '-c', 'receive.denyNonFastForwards=false',

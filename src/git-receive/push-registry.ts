@@ -15,6 +15,8 @@ export class PushRegistry {
   /** one secret for this server process; hooks of other processes cannot guess it */
   private readonly secret = randomBytes(32).toString('hex');
   hookUrl = '';
+  /** told when a push's git process has ended, successful or not */
+  onEnded: (pushId: string) => void = () => {};
 
   open(s: Omit<PushSession, 'id'>): { session: PushSession; env: HookEnv; close: () => void } {
     const session = { ...s, id: randomBytes(12).toString('hex') };
@@ -22,7 +24,10 @@ export class PushRegistry {
     return {
       session,
       env: { RACETRACK_HOOK_URL: this.hookUrl, RACETRACK_HOOK_SECRET: this.secret, RACETRACK_PUSH_ID: session.id },
-      close: () => this.sessions.delete(session.id),
+      close: () => {
+        this.sessions.delete(session.id);
+        this.onEnded(session.id);
+      },
     };
   }
 

@@ -2,7 +2,7 @@
 // https://git-scm.com/docs/http-protocol
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import type { AuthService, Subject } from '../auth/index.js';
+import type { AuthService, AuthThrottle, Subject } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
 import { authorizeGit } from './authorize-git.js';
 import { spawnGitService, type GitService } from './git-service.js';
@@ -16,14 +16,18 @@ export interface SmartHttpDeps {
   repos: Repos;
   pushes: PushRegistry;
   familyExists: (name: string) => boolean;
+  maxPushBytes: number;
+  throttle: AuthThrottle;
 }
 
 /** Handles the request when it is a git one; returns false otherwise. */
 export function handleSmartHttp(req: IncomingMessage, res: ServerResponse, url: URL, deps: SmartHttpDeps): boolean {
   const m = ROUTE.exec(url.pathname);
   if (!m) return false;
-  void serve(req, res, url, m[1]!, m[2]!, deps).catch((e: unknown) => {
+  void serve(req, res, url, m[1]!, m[2]!, deps).catch(async (e: unknown) => {
     const err = e instanceof RtError ? e : new RtError((e as Error).message);
+    // git first asks without credentials; only a wrong token counts as a failed attempt
+    if (err.httpStatus === 401 && req.headers.authorization) await deps.throttle.fail(req.socket.remoteAddress ?? '?', 'git over http');
     if (res.headersSent) return void res.destroy();
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     if (err.httpStatus === 401) headers['www-authenticate'] = 'Basic realm="racetrack", charset="UTF-8"';
@@ -40,6 +44,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawNam
   }
   if ((action === 'info/refs') !== (req.method === 'GET')) throw new RtError(`${req.method} not allowed here`, { httpStatus: 405 });
   const subject = deps.auth.requireToken(basicPassword(req));
+  deps.throttle.succeed(req.socket.remoteAddress ?? '?');
   authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
   const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
 
@@ -56,7 +61,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawNam
 
 function runRpc(req: IncomingMessage, res: ServerResponse, service: GitService, repoPath: string, jobName: string, pusher: Subject, deps: SmartHttpDeps): Promise<void> {
   const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName, repoPath, pusher }) : undefined;
-  const git = spawnGitService(service, repoPath, { statelessRpc: true, hookEnv: session?.env });
+  const git = spawnGitService(service, repoPath, { statelessRpc: true, hookEnv: session?.env, maxInputBytes: deps.maxPushBytes });
   res.writeHead(200, { 'content-type': `application/x-${service}-result` });
   const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
   body.on('error', () => git.kill());

@@ -1,4 +1,4 @@
 export { JobsService, type JobsServiceDeps } from './jobs-service.js';
 export { jobView, type JobView } from './job-view.js';
-export { JobLocks } from './job-lock.js';
+export { JobLocks, type Release } from './job-lock.js';
 export { jobEnv, checkReservedEnv, RESERVED_ENV } from './job-env.js';

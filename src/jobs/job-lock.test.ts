@@ -30,3 +30,16 @@ test('different jobs do not wait for each other, and a failure releases the lock
   await assert.rejects(locks.with('c', async () => { throw new Error('boom'); }));
   assert.equal(await locks.with('c', async () => 'ok'), 'ok');
 });
+
+test('a deploy that waits longer than the bound is refused, and the lock still serialises what follows', async () => {
+  const locks = new JobLocks(50);
+  let release!: () => void;
+  const long = locks.with('adder', () => new Promise<void>((r) => (release = r)));
+  await assert.rejects(locks.with('adder', async () => 'never'), /another deploy of adder has been running for over 0 s/);
+  const order: string[] = [];
+  const next = locks.with('adder', async () => void order.push('next'));
+  release();
+  await long;
+  await next;
+  assert.deepEqual(order, ['next']);
+});

@@ -1,10 +1,12 @@
 // The jobs service: what runs where. Keeps SQLite, the targets and the gateway's route table in step.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import type { AuthService, Subject } from '../auth/index.js';
 import { waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
 import type { RouteTable, RouteVersion } from '../router/index.js';
 import { JobNotFoundError } from '../core/errors.js';
+import { killProcessesUnder } from '../core/kill-processes-under.js';
 import type { AuditLog } from '../audit/index.js';
 import { logger } from '../core/log.js';
 import type { Artifact } from '../jobtypes/index.js';
@@ -129,6 +131,17 @@ export class JobsService {
     await this.d.targets.get(v.target).stop(v);
     const buildDir = v.artifact.buildDir;
     if (typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });
+  }
+
+  /** Build folders no version uses (left by a deploy a crash interrupted) are removed at start. */
+  pruneBuilds(buildsDir: string): void {
+    const inUse = new Set(this.d.store.versions().map((v) => v.artifact.buildDir));
+    for (const entry of readdirSync(buildsDir)) {
+      const dir = join(buildsDir, entry);
+      if (inUse.has(dir)) continue;
+      killProcessesUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** After a start: bring back every version that was running, on its target, without rebuilding. */

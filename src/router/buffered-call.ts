@@ -1,5 +1,5 @@
 // Makes one call to a job replica and keeps the whole answer in memory (bounded): what an async task runs.
-import type { Dispatcher } from 'undici';
+import type { Exchange, ExchangeHandler, FailureStage } from './http1-pool.js';
 import { responseHeaders } from './response-headers.js';
 import type { RouteState } from './route-state.js';
 import type { AsyncTaskResult, HeaderPairs } from './types.js';
@@ -17,12 +17,11 @@ export interface BufferedCallOptions {
   timeoutMs: number;
 }
 
-/** Errors raised before a connection existed: the call can go to another replica, whatever its method. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
-
 /** Resolves with the job's answer; rejects when no replica answers or the answer is too large. */
 export async function bufferedCall(state: RouteState, pools: UpstreamPools, opts: BufferedCallOptions): Promise<AsyncTaskResult> {
   const upstreams = state.upstreams;
+  // The body goes with a Content-Length of its own.
+  const headers = opts.headers.filter((_, i, all) => all[i - (i % 2)]!.toLowerCase() !== 'content-length');
   let cursor = state.next++ % upstreams.length;
   let remaining = upstreams.length;
   for (;;) {
@@ -33,33 +32,27 @@ export async function bufferedCall(state: RouteState, pools: UpstreamPools, opts
     const upstream = upstreams[index]!;
     try {
       return await new Promise<AsyncTaskResult>((resolve, reject) => {
-        upstream.pool.dispatch(
-          {
-            path: opts.path,
-            method: opts.method as Dispatcher.HttpMethod,
-            headers: opts.headers,
-            body: opts.body,
-            headersTimeout: opts.timeoutMs,
-            bodyTimeout: opts.timeoutMs,
-          },
-          new BufferingHandler(upstream.origin, state.prefix, opts, resolve, reject),
+        const handler = new BufferingHandler(upstream.origin, state.prefix, opts, resolve, reject);
+        handler.exchange = upstream.pool.request(
+          { method: opts.method, path: opts.path, headers, body: opts.body, hasContentLength: true, timeoutMs: opts.timeoutMs },
+          handler,
         );
       });
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (!CONNECT_ERRORS.has(code) || remaining === 0) throw err;
-      state.metrics.proxyError(code);
+      // The body is in memory, so a replica that could not be reached is no reason to give up.
+      if ((err as { stage?: FailureStage }).stage !== 'connect' || remaining === 0) throw err;
+      state.metrics.proxyError((err as { code?: string }).code ?? 'connect');
       pools.markDown(upstream);
     }
   }
 }
 
-class BufferingHandler implements Dispatcher.DispatchHandlers {
+class BufferingHandler implements ExchangeHandler {
+  exchange: Exchange | undefined;
   #chunks: Buffer[] = [];
   #size = 0;
   #status = 0;
   #headers: HeaderPairs = [];
-  #abort: ((err?: Error) => void) | undefined;
 
   constructor(
     private readonly origin: string,
@@ -69,36 +62,31 @@ class BufferingHandler implements Dispatcher.DispatchHandlers {
     private readonly reject: (err: Error) => void,
   ) {}
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.#abort = abort;
-  }
-
-  onHeaders(statusCode: number, raw: Buffer[]): boolean {
-    if (statusCode < 200) return true;
-    this.#status = statusCode;
+  onResponse(status: number, raw: string[]): void {
+    this.#status = status;
     const flat = responseHeaders(raw, this.origin, this.prefix, this.opts.tracingId);
     for (let i = 0; i < flat.length; i += 2) {
       // The stored body is replayed whole, with a Content-Length of its own.
       if (flat[i]!.toLowerCase() !== 'content-length') this.#headers.push([flat[i]!, flat[i + 1]!]);
     }
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onBody(chunk: Buffer): boolean {
     this.#size += chunk.length;
     if (this.#size > this.opts.maxBodyBytes) {
-      this.#abort?.(new Error(`the job's answer is larger than ${this.opts.maxBodyBytes} bytes`));
+      this.exchange?.abort();
+      this.reject(Object.assign(new Error(`the job's answer is larger than ${this.opts.maxBodyBytes} bytes`), { code: 'RESPONSE_TOO_LARGE' }));
       return false;
     }
     this.#chunks.push(chunk);
     return true;
   }
 
-  onComplete(): void {
+  onEnd(): void {
     this.resolve({ status: this.#status, headers: this.#headers, body: Buffer.concat(this.#chunks) });
   }
 
-  onError(err: Error): void {
-    this.reject(err);
+  onError(err: Error, stage: FailureStage): void {
+    this.reject(Object.assign(err, { stage }));
   }
 }

@@ -1,7 +1,8 @@
+// The gateway against real local replicas and a fake authorizer: statuses, auth, routing, proxying, async calls, metrics.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -35,6 +36,20 @@ async function startReplica(): Promise<http.Server> {
         await sleep(30);
       }
       res.end();
+    } else if (path === '/big') {
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let i = 0; i < 32; i++) if (!res.write(chunk)) await once(res, 'drain');
+      res.end();
+    } else if (path === '/many-headers') {
+      res.writeHead(200, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-h${i}`, String(i)]))).end('many');
+    } else if (path === '/endless') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('tick\n'), 5);
+      res.on('close', () => {
+        clearInterval(timer);
+        endlessClosed = true;
+      });
     } else if (path.startsWith('/slow')) {
       await sleep(150);
       res.writeHead(207, { 'content-type': 'text/plain', 'x-job': 'slow' }).end('slow answer');
@@ -53,7 +68,19 @@ async function startReplica(): Promise<http.Server> {
   return server;
 }
 
-const addr = (s: http.Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
+let endlessClosed = false;
+
+/** An HTTP/1.0-style job: no Content-Length, the end of the body is the close of the connection. */
+async function startCloseDelimitedReplica(): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nuntil the end'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+const addr = (s: http.Server | net.Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
 
 // ---- the gateway under test, mounted like the server mounts it
 
@@ -69,6 +96,7 @@ const authorizer: CallAuthorizer = {
 let replicaA: http.Server;
 let replicaB: http.Server;
 let deadPort: number;
+let closeDelimited: net.Server;
 let routes: RouteTable;
 let gateway: Gateway;
 let front: http.Server;
@@ -87,6 +115,7 @@ before(async () => {
   deadPort = (dead.address() as AddressInfo).port;
   await new Promise((r) => dead.close(r));
 
+  closeDelimited = await startCloseDelimitedReplica();
   routes = new RouteTable();
   routes.replaceAll([
     route('echo', '1.0.0', [addr(replicaA)], { publicEndpoints: ['/api/v1/open', '/static/'] }),
@@ -97,6 +126,7 @@ before(async () => {
     route('pair', '1.0.0', [addr(replicaA), addr(replicaB)]),
     route('halfdead', '1.0.0', [`127.0.0.1:${deadPort}`, addr(replicaB)]),
     route('dead', '1.0.0', [`127.0.0.1:${deadPort}`]),
+    route('old', '1.0.0', [addr(closeDelimited)]),
     route('booting', '0.1.0', [addr(replicaA)], { status: 'starting', promoted: false }),
   ]);
   gateway = createGateway({
@@ -120,7 +150,7 @@ before(async () => {
 after(async () => {
   await gateway.close();
   for (const s of [front, replicaA, replicaB]) s.closeAllConnections();
-  await Promise.all([front, replicaA, replicaB].map((s) => new Promise((r) => s.close(r))));
+  await Promise.all([front, replicaA, replicaB, closeDelimited].map((s) => new Promise((r) => s.close(r))));
 });
 
 interface Answer {
@@ -334,6 +364,51 @@ test('request and response bodies stream (chunked both ways)', async () => {
   let rest = '';
   for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
   assert.equal(rest, 'chunk1\nchunk2\n');
+});
+
+test('HEAD answers carry headers and no body', async () => {
+  const res = await call('/pub/job/echo/1.0.0/x', { method: 'HEAD', headers: auth });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['content-type'], 'application/json');
+  assert.equal(res.body, '');
+  assert.equal((await call('/pub/job/echo/1.0.0/x', { headers: auth })).status, 200, 'the connection is reusable after a HEAD');
+});
+
+test('a body delimited by the close of the connection, and answers with many headers', async () => {
+  for (let i = 0; i < 2; i++) {
+    const res = await call('/pub/job/old/1.0.0/x', { headers: auth });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'until the end');
+  }
+  const many = await call('/pub/job/echo/1.0.0/many-headers', { headers: auth });
+  assert.equal(many.body, 'many');
+  assert.equal(many.headers['x-h0'], '0');
+  assert.equal(many.headers['x-h39'], '39');
+});
+
+test('large bodies pass whole both ways', async () => {
+  const big = 'y'.repeat(3 * 1024 * 1024);
+  const up = await call('/pub/job/echo/1.0.0/upload', { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: big });
+  assert.equal((up.json() as Echo).body.length, big.length);
+  const down = await call('/pub/job/echo/1.0.0/big', { headers: auth });
+  assert.equal(down.body.length, 32 * 64 * 1024);
+});
+
+test('a client that goes away mid-answer closes the call to the job', async () => {
+  endlessClosed = false;
+  const { hostname, port } = new URL(base);
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get({ hostname, port, path: '/pub/job/echo/1.0.0/endless', headers: auth, agent: false }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => {});
+    setTimeout(() => reject(new Error('no data')), 2_000);
+  });
+  for (let i = 0; i < 100 && !endlessClosed; i++) await sleep(10);
+  assert.equal(endlessClosed, true);
 });
 
 test('round-robin across replicas, and failover when one is dead', async () => {

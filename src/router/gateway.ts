@@ -1,5 +1,5 @@
 // The pub gateway: every `/pub/…` request and upgrade the server's HTTP listener receives.
-// Routes in memory, authorises through the in-memory authorizer, proxies with undici pools.
+// Routes in memory, authorises through the in-memory authorizer, proxies over pooled keep-alive connections.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { logger } from '../core/log.js';
@@ -80,7 +80,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         const call = routeCall(ctx, req, url, JOB.length, scanned);
         if (!call.ok) return refuse(res, call, started);
         onCall?.(call.state.route.name, call.state.route.version);
-        new ProxyCall(req, res, call, pools, scanned.hasBody, started).start();
+        new ProxyCall(req, res, call, pools, scanned.hasBody, scanned.hasContentLength, started).start();
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
         const scanned = scanRequestHeaders(req.rawHeaders);
@@ -135,7 +135,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     failInterruptedTasks: () => asyncCalls.failInterrupted(),
     async close() {
       unsubscribe();
-      await pools.close();
+      pools.close();
     },
   };
 }

@@ -1,8 +1,8 @@
-// Streams one call to a job replica and its answer back, as a raw undici dispatch handler writing
-// straight to the client's response (no intermediate streams), with failover to the next replica.
+// Streams one call to a job replica and its answer back, writing straight to the client's
+// response (no intermediate streams), with failover to the next replica while nothing was sent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { logger } from '../core/log.js';
+import type { Exchange, ExchangeHandler, ExchangeRequest, FailureStage } from './http1-pool.js';
 import { responseHeaders } from './response-headers.js';
 import type { RoutedCall } from './route-call.js';
 import { sendJson } from './send-json.js';
@@ -10,15 +10,10 @@ import { pickUpstream, type Upstream, type UpstreamPools } from './upstream-pool
 
 const log = logger('rt:router');
 
-/** The connection never opened, so the request never left: any method may go to another replica. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-/** The pool closed under us (its version was replaced): nothing was sent either. */
-const NOT_SENT_ERRORS = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 /**
- * A kept-alive connection the job closed as we reused it: the job may have seen the request, so only
- * safe methods without a body are tried again. https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2
+ * A reused keep-alive connection that died before any answer: the job may have seen the request,
+ * so only safe methods without a body are sent again. https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2
  */
-const SOCKET_ERRORS = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Status recorded when the client went away before the answer (nginx's 499). */
@@ -27,28 +22,28 @@ const CLIENT_CLOSED = 499;
 const kCall = Symbol('proxyCall');
 type Tracked = ServerResponse & { [kCall]?: ProxyCall };
 
-export class ProxyCall implements Dispatcher.DispatchHandlers {
+export class ProxyCall implements ExchangeHandler {
   readonly #req: IncomingMessage;
   readonly #res: Tracked;
   readonly #call: RoutedCall;
   readonly #pools: UpstreamPools;
   readonly #started: number;
-  readonly #options: Dispatcher.DispatchOptions;
+  readonly #request: ExchangeRequest;
   #upstream: Upstream | undefined;
+  #exchange: Exchange | undefined;
   #cursor: number;
   #remaining: number;
-  #abort: ((err?: Error) => void) | undefined;
-  resume: (() => void) | undefined;
+  #staleRetried = false;
   #status = 0;
   #done = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse, call: RoutedCall, pools: UpstreamPools, hasBody: boolean, started: number) {
+  constructor(req: IncomingMessage, res: ServerResponse, call: RoutedCall, pools: UpstreamPools, hasBody: boolean, hasContentLength: boolean, started: number) {
     this.#req = req;
     this.#res = res;
     this.#call = call;
     this.#pools = pools;
     this.#started = started;
-    this.#options = { path: call.path, method: req.method as Dispatcher.HttpMethod, headers: call.headers, body: hasBody ? req : null };
+    this.#request = { method: req.method!, path: call.path, headers: call.headers, body: hasBody ? req : null, hasContentLength, timeoutMs: 0 };
     const { state } = call;
     this.#cursor = state.next++ % state.upstreams.length;
     this.#remaining = state.upstreams.length;
@@ -57,45 +52,39 @@ export class ProxyCall implements Dispatcher.DispatchHandlers {
   start(): void {
     this.#res[kCall] = this;
     this.#res.on('close', abortOnClientClose);
-    this.#dispatch();
+    this.#next();
   }
 
-  #dispatch(): void {
+  /** Round-robin to the next replica this call has not tried. */
+  #next(): void {
     const upstreams = this.#call.state.upstreams;
     const skip = pickUpstream(upstreams, this.#cursor, this.#remaining);
     const index = (this.#cursor + skip) % upstreams.length;
     this.#cursor = index + 1;
     this.#remaining -= skip + 1;
     this.#upstream = upstreams[index]!;
-    this.#upstream.pool.dispatch(this.#options, this);
+    this.#exchange = this.#upstream.pool.request(this.#request, this);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.#abort = abort;
+  onResponse(status: number, headers: string[]): void {
+    this.#status = status;
+    this.#res.writeHead(status, responseHeaders(headers, this.#upstream!.origin, this.#call.state.prefix, this.#call.tracingId));
   }
 
-  onHeaders(statusCode: number, headers: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx interim answers are not forwarded; the final one follows
-    this.#status = statusCode;
-    this.resume = resume;
-    this.#res.writeHead(statusCode, responseHeaders(headers, this.#upstream!.origin, this.#call.state.prefix, this.#call.tracingId));
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
+  onBody(chunk: Buffer): boolean {
     if (this.#res.write(chunk)) return true;
     // Backpressure: the job's socket pauses until the client drains.
     this.#res.once('drain', resumeUpstream);
     return false;
   }
 
-  onComplete(): void {
+  onEnd(): void {
     this.#done = true;
     this.#res.end();
     this.#record(this.#status);
   }
 
-  onError(err: Error): void {
+  onError(err: Error, stage: FailureStage): void {
     if (this.#done) return;
     const res = this.#res;
     if (res.destroyed) {
@@ -103,49 +92,56 @@ export class ProxyCall implements Dispatcher.DispatchHandlers {
       this.#record(CLIENT_CLOSED);
       return;
     }
-    const code = (err as { code?: string }).code ?? '';
-    if (!res.headersSent && this.#remaining > 0 && this.#canRetry(code)) {
-      if (CONNECT_ERRORS.has(code)) this.#pools.markDown(this.#upstream!);
-      this.#call.state.metrics.proxyError(code);
-      log.warn({ job: this.#call.state.route.name, version: this.#call.state.route.version, upstream: this.#upstream!.address, code }, 'replica failed; trying the next one');
-      this.#dispatch();
-      return;
+    const code = (err as { code?: string }).code ?? err.name;
+    const { state } = this.#call;
+    if (!res.headersSent) {
+      if (stage === 'connect' && this.#remaining > 0 && this.#bodyUntouched()) {
+        this.#pools.markDown(this.#upstream!);
+        state.metrics.proxyError(code);
+        log.warn({ job: state.route.name, version: state.route.version, upstream: this.#upstream!.address, code }, 'replica unreachable; trying the next one');
+        return this.#next();
+      }
+      if (stage === 'stale' && !this.#staleRetried && this.#request.body === null && SAFE_METHODS.has(this.#request.method)) {
+        // The job closed an idle connection as we reused it: same replica, new connection.
+        this.#staleRetried = true;
+        this.#exchange = this.#upstream!.pool.request(this.#request, this, true);
+        return;
+      }
     }
     this.#done = true;
-    this.#call.state.metrics.proxyError(code || err.name);
+    state.metrics.proxyError(code);
     if (res.headersSent) {
-      // Mid-response: all we can say is to cut the connection, so the client sees a truncated answer.
+      // Mid-answer: all we can do is cut the connection, so the client sees a truncated response.
       res.destroy(err);
       this.#record(this.#status);
       return;
     }
-    const { route } = this.#call.state;
-    const invalid = code === 'UND_ERR_INVALID_ARG';
-    const status = invalid ? 400 : 502;
-    if (!invalid) log.warn({ job: route.name, version: route.version, upstream: this.#upstream?.address, code, err: err.message }, 'job unreachable');
-    sendJson(res, status, {
-      error: invalid ? `invalid request: ${err.message}` : `job "${route.name}" version "${route.version}" is unreachable: ${code || err.message}`,
-      job_name: route.name,
-      job_version: route.version,
+    log.warn({ job: state.route.name, version: state.route.version, upstream: this.#upstream!.address, code, err: err.message }, 'job unreachable');
+    sendJson(res, 502, {
+      error: `job "${state.route.name}" version "${state.route.version}" is unreachable: ${code}`,
+      job_name: state.route.name,
+      job_version: state.route.version,
       request_id: this.#call.tracingId,
     }, ['x-request-tracing-id', this.#call.tracingId]);
-    this.#record(status);
+    this.#record(502);
   }
 
-  /** Called when the client's connection closes; a no-op once the answer is complete. */
+  /** The client's connection closed: a no-op once the answer is complete. */
   abortUpstream(): void {
-    if (!this.#done && this.#abort) this.#abort(new Error('client closed the connection'));
+    if (this.#done) return;
+    this.#done = true;
+    this.#exchange?.abort();
+    this.#record(CLIENT_CLOSED);
   }
 
-  #canRetry(code: string): boolean {
-    if (NOT_SENT_ERRORS.has(code)) return this.#bodyUntouched();
-    if (CONNECT_ERRORS.has(code)) return this.#bodyUntouched();
-    return SOCKET_ERRORS.has(code) && this.#options.body === null && SAFE_METHODS.has(this.#req.method!);
+  resumeUpstream(): void {
+    // Once done, the connection may already carry someone else's exchange.
+    if (!this.#done) this.#exchange?.resume();
   }
 
-  /** A streamed body can be sent again only if not one byte of it was read yet. */
+  /** A streamed body can go to another replica only if not one byte of it was read yet. */
   #bodyUntouched(): boolean {
-    return this.#options.body === null || (!this.#req.readableDidRead && !this.#req.destroyed);
+    return this.#request.body === null || (!this.#req.readableDidRead && !this.#req.destroyed);
   }
 
   #record(status: number): void {
@@ -158,5 +154,5 @@ function abortOnClientClose(this: Tracked): void {
 }
 
 function resumeUpstream(this: Tracked): void {
-  this[kCall]?.resume?.();
+  this[kCall]?.resumeUpstream();
 }

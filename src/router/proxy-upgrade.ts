@@ -25,7 +25,7 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
     cursor = index + 1;
     remaining -= skip + 1;
     const upstream = upstreams[index]!;
-    const conn = connect({ ...parseAddress(upstream.address), noDelay: true });
+    const conn = connect({ host: upstream.pool.host, port: upstream.pool.port, noDelay: true });
     const dropBoth = (): void => {
       conn.destroy();
       socket.destroy();
@@ -72,11 +72,4 @@ function requestHead(req: IncomingMessage, call: RoutedCall, upgrade: string, ad
   const h = call.headers;
   for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
   return `${head}\r\n`;
-}
-
-/** `host:port`, `[v6]:port`. */
-function parseAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon);
-  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(address.slice(colon + 1)) };
 }

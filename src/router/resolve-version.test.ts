@@ -1,3 +1,4 @@
+// Version specs and their resolution: exact, latest, x-patterns, pre-releases, readiness, promotion.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseVersionSpec } from './parse-version-spec.js';

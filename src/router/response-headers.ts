@@ -3,22 +3,23 @@
 import { HOP_BY_HOP } from './hop-by-hop.js';
 
 /**
- * `raw` is undici's `[name, value, …]` buffers; the result is flat `[name, value, …]` for `res.writeHead`.
+ * `raw` and the result are flat `[name, value, …]`; the result goes to `res.writeHead`.
  * `origin` is `http://HOST:PORT` of the replica that answered.
  */
-export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: string, tracingId: string): string[] {
+export function responseHeaders(raw: readonly string[], origin: string, prefix: string, tracingId: string): string[] {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = raw[i]!;
     const lower = name.toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
+    const value = raw[i + 1]!;
     if (lower === 'connection') connection = value;
     else if (HOP_BY_HOP.has(lower) || lower === 'x-request-tracing-id') continue;
     else if (lower === 'location') out.push(name, publicLocation(value, origin, prefix));
     else out.push(name, value);
   }
-  if (connection) dropNamed(out, connection);
+  // `Connection: keep-alive` (the usual case) names nothing else to drop.
+  if (connection && connection !== 'keep-alive' && connection !== 'close') dropNamed(out, connection);
   out.push('x-request-tracing-id', tracingId);
   return out;
 }

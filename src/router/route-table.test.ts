@@ -1,3 +1,4 @@
+// The route table: changes, promotion, cached resolution, frozen copies, change listeners.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RouteTable } from './route-table.js';

@@ -17,6 +17,8 @@ export interface ScannedRequest {
   upgrade?: string;
   /** A body follows the head (Content-Length > 0 or Transfer-Encoding). https://www.rfc-editor.org/rfc/rfc7230#section-3.3 */
   hasBody: boolean;
+  /** The body's length was declared (Content-Length), so it is forwarded byte for byte, not re-chunked. */
+  hasContentLength: boolean;
 }
 
 const enum Kind { Token, Pin, Tracing, Caller, ForwardedFor, Host, Cookie, Connection, Upgrade, ContentLength, TransferEncoding, Drop }
@@ -46,7 +48,7 @@ const AUTH_COOKIE = 'x-racetrack-auth';
 
 /** `raw` is Node's `req.rawHeaders`. */
 export function scanRequestHeaders(raw: readonly string[]): ScannedRequest {
-  const out: ScannedRequest = { forward: [], hasBody: false };
+  const out: ScannedRequest = { forward: [], hasBody: false, hasContentLength: false };
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -66,7 +68,7 @@ export function scanRequestHeaders(raw: readonly string[]): ScannedRequest {
       case Kind.Cookie: scanCookie(out, name, value); break;
       case Kind.Connection: connection = connection ? `${connection},${value}` : value; break;
       case Kind.Upgrade: out.upgrade = value; break;
-      case Kind.ContentLength: out.hasBody ||= value !== '0'; out.forward.push(name, value); break;
+      case Kind.ContentLength: out.hasBody ||= value !== '0'; out.hasContentLength = true; out.forward.push(name, value); break;
       // Dropped: the job gets the de-chunked body re-framed by the proxy.
       case Kind.TransferEncoding: out.hasBody = true; break;
       case Kind.Drop: break;

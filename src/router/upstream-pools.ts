@@ -1,12 +1,12 @@
-// One keep-alive undici Pool per upstream address, shared by every version that routes there,
+// One keep-alive connection pool per upstream address, shared by every version that routes there,
 // with a short "down" mark after a failed connect so round-robin skips a dead replica.
-import { Pool } from 'undici';
+import { Http1Pool } from './http1-pool.js';
 
 export interface Upstream {
   readonly address: string;
   /** `http://address`, as it appears in the job's absolute redirects. */
   readonly origin: string;
-  readonly pool: Pool;
+  readonly pool: Http1Pool;
   /** Epoch ms until which round-robin avoids this address (0 = healthy). */
   downUntil: number;
 }
@@ -20,14 +20,7 @@ export class UpstreamPools {
   get(address: string): Upstream {
     let upstream = this.#byAddress.get(address);
     if (!upstream) {
-      const origin = `http://${address}`;
-      const pool = new Pool(origin, {
-        connections: 256,
-        // Jobs may compute for minutes and stream for hours; a caller that gives up aborts the call.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      upstream = { address, origin, pool, downUntil: 0 };
+      upstream = { address, origin: `http://${address}`, pool: new Http1Pool(address), downUntil: 0 };
       this.#byAddress.set(address, upstream);
     }
     return upstream;
@@ -42,14 +35,13 @@ export class UpstreamPools {
     for (const [address, upstream] of this.#byAddress) {
       if (inUse.has(address)) continue;
       this.#byAddress.delete(address);
-      void upstream.pool.close().catch(() => {});
+      upstream.pool.close();
     }
   }
 
-  async close(): Promise<void> {
-    const pools = [...this.#byAddress.values()].map((u) => u.pool);
+  close(): void {
+    for (const u of this.#byAddress.values()) u.pool.close();
     this.#byAddress.clear();
-    await Promise.all(pools.map((p) => p.destroy()));
   }
 }
 

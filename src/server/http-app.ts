@@ -10,6 +10,7 @@ const log = logger('rt:http');
 export interface HttpAppDeps {
   gateway: Gateway;
   git: SmartHttpDeps;
+  lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
   health: () => Record<string, unknown>;
   metrics: () => string;
 }
@@ -44,6 +45,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): vo
     return;
   }
   if (handleSmartHttp(req, res, parsed, deps.git)) return;
+  if (parsed.pathname.startsWith('/lifecycle/')) return deps.lifecycle(req, res);
   sendJson(res, 404, { error: `no route for ${req.method} ${parsed.pathname}` });
 }
 

@@ -5,15 +5,17 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type ssh2 from 'ssh2';
 import type { Settings } from '../config/index.js';
-import { openDatabase, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore } from '../db/index.js';
-import { AccessService, AuthService, bootstrapAdmin } from '../auth/index.js';
+import { openDatabase, SqliteAsyncTaskStore, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore } from '../db/index.js';
+import { AccessService, AuthService, AuthThrottle, bootstrapAdmin } from '../auth/index.js';
 import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalTarget } from '../deploy/index.js';
+import { DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { JobsService } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, PushDeployer } from '../build/index.js';
+import { DeployPipeline, DeploysService, PushDeployer, deployFromArchive } from '../build/index.js';
+import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
-import { RouteTable, createGateway, InMemoryAsyncTaskStore } from '../router/index.js';
+import { RouteTable, createGateway } from '../router/index.js';
 import { createSshServer } from '../ssh/index.js';
 import { logger } from '../core/log.js';
 import { createHttpApp } from './http-app.js';
@@ -23,6 +25,7 @@ import { CallRecorder } from './call-recorder.js';
 
 const log = logger('rt:server');
 const VERSION = '0.1.0';
+const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface RunningServer {
   httpUrl: string;
@@ -44,6 +47,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const auth = new AuthService(users, tokens, escStore(db), serverKey);
   const audit = new AuditLog(auditStore(db));
   const access = new AccessService(auth, users, tokens, audit);
+  const throttle = new AuthThrottle(audit);
   const secrets = new SecretsService(secretStore(db), new SecretBox(serverKey), auth);
   const { generatedToken } = await bootstrapAdmin(auth, users, settings);
   const interrupted = deployments.failInterrupted();
@@ -61,6 +65,15 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     audit,
   });
   targets.register(new LocalTarget(settings.dataDir, (ref, state) => jobs.onInstanceState(ref, state)));
+  if (await dockerAvailable()) {
+    targets.register(new DockerTarget({
+      dataDir: settings.dataDir,
+      baseImages: { python3: settings.python3BaseImage },
+      imageRetention: settings.dockerImageRetention,
+      pubUrl: () => `http://127.0.0.1:${port(http)}/pub`,
+      onStatus: (ref, state) => jobs.onInstanceState(ref, state),
+    }));
+  }
   const pipeline = new DeployPipeline({
     dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs,
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
@@ -70,21 +83,34 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
 
   const pushes = new PushRegistry();
-  const hookServer = await startHookServer(pushes, new PushDeployer(pipeline, jobs, publicUrl));
+  const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
+  pushes.onEnded = (id) => pushDeployer.pushEnded(id);
+  const hookServer = await startHookServer(pushes, pushDeployer);
+  const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
-  const gateway = createGateway({ routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks: new InMemoryAsyncTaskStore(), onCall: calls.record });
+  const gateway = createGateway({ routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record });
   const familyExists = (name: string) => store.familyExists(name);
   const http = createHttpApp({
     gateway,
-    git: { auth, repos, pushes, familyExists },
+    git: { auth, repos, pushes, familyExists, maxPushBytes: settings.maxPushBytes, throttle },
+    lifecycle: createLifecycleApi({
+      services,
+      version: VERSION,
+      infrastructureTargets: () => targets.names(),
+      deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs }, req, reporter),
+      throttle,
+    }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
     metrics: () => gateway.metrics.render(),
   });
-  const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists });
+  const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists, maxPushBytes: settings.maxPushBytes, throttle });
 
   await listen(http, settings.httpPort, settings.bind);
   httpBase = `http://${hostForUrl(settings.bind)}:${port(http)}`;
+  jobs.pruneBuilds(join(settings.dataDir, 'builds'));
   await jobs.restoreAll();
+  const failedTasks = await gateway.failInterruptedTasks();
+  if (failedTasks) log.warn({ count: failedTasks }, 'async calls interrupted by the last stop were marked failed');
   const sshPort = await listenSsh(ssh, settings.sshPort, settings.bind);
 
   let stopping: Promise<void> | undefined;
@@ -94,14 +120,18 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     services,
     generatedAdminToken: generatedToken,
     stop: () => (stopping ??= (async () => {
-      http.close();
+      // stop accepting; in-flight requests and pushes finish (bounded) before the jobs they use are stopped
+      const httpClosed = new Promise<void>((r) => http.close(() => r()));
       ssh.close();
-      // in-flight pushes finish (bounded) before the jobs they deploy are stopped
-      const deadline = Date.now() + 30_000;
-      while (pushes.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const pushesDone = (async () => {
+        while (pushes.size > 0) await new Promise((r) => setTimeout(r, 100));
+      })();
+      await Promise.race([Promise.all([httpClosed, pushesDone]), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
       http.closeAllConnections();
       hookServer.close();
+      await gateway.close();
       calls.flush();
+      asyncTasks.close();
       for (const t of targets.all()) await t.shutdown();
       db.$client.close();
     })()),

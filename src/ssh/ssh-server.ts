@@ -2,7 +2,7 @@
 // (git-receive-pack / git-upload-pack on the job's bare repo) or one of our ssh commands.
 import { timingSafeEqual } from 'node:crypto';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
-import type { AuthService, Subject } from '../auth/index.js';
+import type { AuthService, AuthThrottle, Subject } from '../auth/index.js';
 import { fingerprintOf } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
@@ -20,21 +20,26 @@ export interface SshDeps {
   repos: Repos;
   pushes: PushRegistry;
   familyExists: (name: string) => boolean;
+  maxPushBytes: number;
+  throttle: AuthThrottle;
 }
 
 export function createSshServer(dataDir: string, deps: SshDeps): ssh2.Server {
-  return new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection) => {
+  return new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection, info) => {
     let subject: Subject | undefined;
+    const refuse = (ctx: ssh2.AuthContext) => void deps.throttle.fail(info.ip, 'ssh').then(() => ctx.reject(['publickey']));
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       const user = deps.auth.userByKeyFingerprint(fingerprintOf(ctx.key.data));
-      if (!user) return ctx.reject();
+      if (!user) return refuse(ctx);
       const stored = deps.services.users.keys(user.id).find((k) => k.fingerprint === fingerprintOf(ctx.key.data));
       const parsed = stored && ssh2.utils.parseKey(stored.publicKey);
-      if (!parsed || parsed instanceof Error || Array.isArray(parsed)) return ctx.reject();
-      if (!sameBytes(parsed.getPublicSSH(), ctx.key.data)) return ctx.reject();
+      if (!parsed || parsed instanceof Error || Array.isArray(parsed)) return refuse(ctx);
+      if (!sameBytes(parsed.getPublicSSH(), ctx.key.data)) return refuse(ctx);
       // Without a signature the client only asks whether this key would do; with one, it proves possession.
-      if (ctx.signature && parsed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject();
+      if (!ctx.signature) return ctx.accept();
+      if (parsed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return refuse(ctx);
+      deps.throttle.succeed(info.ip);
       subject = { kind: 'user', name: user.email, user };
       ctx.accept();
     });
@@ -73,7 +78,7 @@ async function runGit(channel: ServerChannel, argv: string[], subject: Subject, 
     authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
     const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
     const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName: name, repoPath, pusher: subject }) : undefined;
-    const git = spawnGitService(service, repoPath, { hookEnv: session?.env });
+    const git = spawnGitService(service, repoPath, { hookEnv: session?.env, maxInputBytes: deps.maxPushBytes });
     channel.pipe(git.stdin!);
     git.stdout!.pipe(channel, { end: false });
     git.stderr!.pipe(channel.stderr, { end: false });

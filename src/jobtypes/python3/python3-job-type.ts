@@ -38,7 +38,7 @@ async function build(ctx: BuildContext): Promise<Artifact> {
     }
     const venv = join(ctx.jobDir, '.venv');
     ctx.reporter.phase(`Installing ${requirements} into a virtualenv`);
-    await runProcess(python, ['-m', 'venv', venv], { env, what: 'python -m venv', onOutput: (s) => ctx.reporter.output(s) });
+    await runProcess(python, ['-m', 'venv', venv], { cwd: ctx.jobDir, env, what: 'python -m venv', onOutput: (s) => ctx.reporter.output(s) });
     python = join(venv, 'bin', 'python');
     await runProcess(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements], {
       cwd: ctx.jobDir, env, what: 'pip install', onOutput: (s) => ctx.reporter.output(s),
@@ -94,10 +94,14 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
     'FROM ${BASE_IMAGE}',
     ...buildArgs.map((k) => `ARG ${k}`),
     ...(ctx.manifest.system_dependencies.length
-      ? [`RUN apt-get update && apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
+      ? [`RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
       : []),
+    // what every job shares comes first, so the engine's layer cache serves it; only the job's own steps are built per push
     'COPY wrapper/ /src/wrapper/',
     'COPY swagger-ui/ /src/swagger-ui/',
+    'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
+    'WORKDIR /src/job',
+    `EXPOSE ${CONTAINER_PORT}`,
     // requirements before the code, so a code-only change reuses the installed layer; a venv works on any base (PEP 668 or not)
     ...(requirements
       ? [`COPY ${JSON.stringify([`job/${requirements}`, `/src/job/${requirements}`])}`,
@@ -105,9 +109,6 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
         'ENV PATH=/opt/venv/bin:$PATH']
       : []),
     'COPY job/ /src/job/',
-    'WORKDIR /src/job',
-    'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
-    `EXPOSE ${CONTAINER_PORT}`,
     `CMD ${JSON.stringify(args)}`,
   ];
   return {

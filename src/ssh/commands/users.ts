@@ -18,11 +18,17 @@ export const usersCommands: SshCommand[] = [
   {
     name: 'users add',
     summary: 'add a user (admin); they may read, call and deploy every job',
-    usage: 'EMAIL [--admin]',
+    usage: 'EMAIL [--admin] [--key "ssh-ed25519 AAAA…"] [--token]',
+    help: 'add a user (admin). --key registers their ssh public key; --token creates an API token for them,\nprinted alone on the last line. New users may read, call and deploy every job.',
     async run({ args, services, out, subject }) {
-      const { values, positionals } = parseFlags(args, { admin: { type: 'boolean' } }, { min: 1, max: 1, usage: 'users add EMAIL [--admin]' });
-      const u = await services.access.addUser(subject, positionals[0]!, values.admin ?? false);
-      out(`added user ${u.email}${u.isAdmin ? ' (admin)' : ''}; add their key with \`keys add\` as them, or give them a token\n`);
+      const { values, positionals } = parseFlags(args, { admin: { type: 'boolean' }, key: { type: 'string' }, token: { type: 'boolean' } },
+        { min: 1, max: 1, usage: 'users add EMAIL [--admin] [--key "ssh-ed25519 AAAA…"] [--token]' });
+      const u = await services.access.addUser(subject, positionals[0]!, { admin: values.admin ?? false, key: values.key });
+      out(`added user ${u.email}${u.isAdmin ? ' (admin)' : ''}${values.key ? ' with their ssh key' : ''}\n`);
+      if (values.token) {
+        const t = services.access.createTokenFor(subject, u.email, 'created by an admin');
+        out(`their API token, shown only now:\n${t.token}\n`);
+      }
     },
   },
   {

@@ -1,0 +1,70 @@
+// /deploy: deploy an uploaded folder (a base64 tar.gz build context) through the push pipeline, and follow it.
+import { BadRequestError } from '../core/errors.js';
+import { deploymentView, newDeploymentId, Reporter } from '../build/index.js';
+import { parseJobName } from '../manifest/index.js';
+import type { Endpoint } from './endpoint.js';
+import { viewJob } from './view-job.js';
+
+/** base64 makes a 48 MiB archive 64 MiB */
+const MAX_DEPLOY_BODY = 64 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export const deployEndpoints: Endpoint[] = [
+  {
+    // Answers once job.yaml, permission and version checks passed (202) or the deploy already ended (201);
+    // a failure before that is this request's error (400/403/409). Building and starting go on in the background.
+    method: 'POST',
+    path: '/deploy',
+    bodyLimit: MAX_DEPLOY_BODY,
+    async handle({ deps, subject, body }) {
+      const deployer = subject();
+      const { manifest, build_context: context, force } = await body();
+      if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
+        throw new BadRequestError('manifest: expected the job.yaml as a JSON object');
+      }
+      const name = (manifest as Record<string, unknown>).name;
+      if (typeof name !== 'string') throw new BadRequestError('manifest: name: is required');
+      if (typeof context !== 'string' || !context) {
+        throw new BadRequestError('build_context: required: a base64 tar.gz of the job\'s folder (or deploy with git push)');
+      }
+      const compact = context.replace(/\s+/g, '');
+      if (!BASE64.test(compact)) throw new BadRequestError('build_context: not base64');
+      if (force !== undefined && force !== null && typeof force !== 'boolean') throw new BadRequestError('force: expected true or false');
+
+      const id = newDeploymentId();
+      let accept!: () => void;
+      const accepted = new Promise<boolean>((resolve) => (accept = () => resolve(false)));
+      const done = deps.deployArchive({
+        jobName: parseJobName(name),
+        archive: Buffer.from(compact, 'base64'),
+        manifest: manifest as Record<string, unknown>,
+        deployer,
+        force: force === true,
+        deploymentId: id,
+        onAccepted: accept,
+      }, new Reporter());
+      // a failure after acceptance is the deployment's status and log (GET /deploy/ID), not this request's
+      const finished = await Promise.race([accepted, done.then(() => true)]);
+      return { status: finished ? 201 : 202, body: { id } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/deploy',
+    handle({ deps, subject }) {
+      return { body: deps.services.deploys.list(subject()).map(deploymentView) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/deploy/:id',
+    handle({ deps: { services }, subject, params }) {
+      const { deployment, log } = services.deploys.show(subject(), params.id!);
+      const view = { ...deploymentView(deployment), log };
+      const version = deployment.status === 'done' && deployment.version
+        ? services.jobs.versionsOf(deployment.jobName).find((v) => v.version === deployment.version)
+        : undefined;
+      return { body: version ? { ...view, job: viewJob(services, version) } : view };
+    },
+  },
+];

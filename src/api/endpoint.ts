@@ -1,0 +1,41 @@
+// The shape of an API endpoint and what it is handed; one file per group of endpoints lists them.
+import type { IncomingMessage } from 'node:http';
+import type { AuthThrottle, Subject } from '../auth/index.js';
+import type { ArchiveDeployRequest, DeployOutcome, Reporter } from '../build/index.js';
+import type { Services } from '../server/services.js';
+import type { Params } from './router.js';
+
+export interface ApiDeps {
+  services: Services;
+  /** the server's version, for GET /info */
+  version: string;
+  infrastructureTargets: () => string[];
+  deployArchive: (req: ArchiveDeployRequest, reporter: Reporter) => Promise<DeployOutcome>;
+  /** slows down repeated wrong tokens and passwords, as for git and ssh */
+  throttle: AuthThrottle;
+}
+
+export interface ApiContext {
+  req: IncomingMessage;
+  params: Params;
+  query: URLSearchParams;
+  deps: ApiDeps;
+  /** the caller, from X-Racetrack-Auth or Authorization: Bearer; 401 without a valid token */
+  subject(): Subject;
+  /** the JSON object body, at most `limit` bytes (64 KiB unless the endpoint says otherwise) */
+  body(): Promise<Record<string, unknown>>;
+  /** aborted when the client goes away */
+  signal: AbortSignal;
+}
+
+/** JSON `body`, or a plain-text `stream` (logs --follow). */
+export type ApiResponse = { status?: number; body: unknown } | { stream: AsyncIterable<string> };
+
+export interface Endpoint {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** under /lifecycle/api/v1, e.g. '/job/:name/:version' */
+  path: string;
+  /** largest request body accepted, in bytes */
+  bodyLimit?: number;
+  handle(ctx: ApiContext): Promise<ApiResponse> | ApiResponse;
+}

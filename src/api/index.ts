@@ -1,0 +1,3 @@
+// The /lifecycle/api/v1 HTTP API (CONTRACT §7).
+export { createLifecycleApi, API_PREFIX } from './lifecycle-api.js';
+export type { ApiDeps } from './endpoint.js';

@@ -1,0 +1,76 @@
+// /job…: what is deployed, one version's details, its runtime and build logs, delete — as `ssh rt jobs …`.
+import { BadRequestError } from '../core/errors.js';
+import { parseJobName } from '../manifest/index.js';
+import type { ApiContext, Endpoint } from './endpoint.js';
+import { viewJob } from './view-job.js';
+
+const DEFAULT_TAIL = 100;
+const MAX_TAIL = 100_000;
+
+export const jobEndpoints: Endpoint[] = [
+  {
+    method: 'GET',
+    path: '/job',
+    handle({ deps: { services }, subject }) {
+      return { body: services.jobs.list({ all: true, readableBy: subject() }).map((v) => viewJob(services, v)) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/job/:name/:version',
+    handle(ctx) {
+      const { services } = ctx.deps;
+      const who = ctx.subject();
+      const name = jobName(ctx);
+      services.auth.require(who, 'read_job', name);
+      return { body: viewJob(services, services.jobs.get(name, ctx.params.version)) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/job/:name/:version',
+    async handle(ctx) {
+      const name = jobName(ctx);
+      const version = ctx.params.version!;
+      await ctx.deps.services.jobs.delete(ctx.subject(), name, version);
+      return { body: { name, version, deleted: true } };
+    },
+  },
+  {
+    // JSON `{logs}` like Racetrack; `follow=true` streams plain text until the client hangs up
+    method: 'GET',
+    path: '/job/:name/:version/logs',
+    async handle(ctx) {
+      const who = ctx.subject();
+      const tail = tailOf(ctx.query.get('tail'));
+      const follow = ctx.query.get('follow') === 'true';
+      const lines = ctx.deps.services.jobs.logs(who, jobName(ctx), ctx.params.version, { tail, follow, signal: ctx.signal });
+      if (follow) return { stream: withNewlines(lines) };
+      let logs = '';
+      for await (const line of lines) logs += `${line}\n`;
+      return { body: { logs } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/job/:name/:version/build-logs',
+    handle(ctx) {
+      return { body: { logs: ctx.deps.services.deploys.buildLog(ctx.subject(), jobName(ctx), ctx.params.version) } };
+    },
+  },
+];
+
+function jobName(ctx: ApiContext): string {
+  return parseJobName(ctx.params.name!);
+}
+
+function tailOf(raw: string | null): number {
+  if (raw === null) return DEFAULT_TAIL;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > MAX_TAIL) throw new BadRequestError(`tail: "${raw}" is not a whole number up to ${MAX_TAIL}`);
+  return n;
+}
+
+async function* withNewlines(lines: AsyncIterable<string>): AsyncIterable<string> {
+  for await (const line of lines) yield `${line}\n`;
+}

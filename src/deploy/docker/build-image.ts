@@ -1,0 +1,112 @@
+// Builds a job's image from its job type's Dockerfile, or reuses the one with the same content digest;
+// the engine's output streams into the push.
+import { rmSync } from 'node:fs';
+import type Docker from 'dockerode';
+import type { BuildContext, JobType } from '../../jobtypes/index.js';
+import { resourceName } from '../../manifest/index.js';
+import { BadRequestError, RtError } from '../../core/errors.js';
+import { ImageContext } from './image-context.js';
+import { readJsonLines } from './read-json-lines.js';
+
+export interface JobImage {
+  /** repository:tag, e.g. racetrack-job/adder:3f9a0c1d2e4b5a69 */
+  image: string;
+  /** the one port the image EXPOSEs: where the job listens inside its container */
+  port: number;
+  reused: boolean;
+}
+
+/** a job's images are IMAGE_REPOSITORY_PREFIX + its resource name, which is how they are pruned */
+export const IMAGE_REPOSITORY_PREFIX = 'racetrack-job/';
+/** the legacy builder's bookkeeping, noise in a push */
+const ANSI_ESCAPES = /\x1b\[[0-9;]*[A-Za-z]/g;
+const BUILDER_NOISE = /^( ---> Running in [0-9a-f]+|Removing intermediate container [0-9a-f]+)$/;
+
+export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildContext, baseImage: string): Promise<JobImage> {
+  const baseId = await ensureBaseImage(docker, baseImage, jobType.name, ctx);
+  const context = ImageContext.collect(ctx.jobDir, jobType.dockerfile(ctx));
+  const buildArgs = { ...ctx.buildEnv, BASE_IMAGE: baseImage };
+  const digest = context.digest(jobType.name, baseId, JSON.stringify(Object.entries(buildArgs).sort()));
+  const image = `${IMAGE_REPOSITORY_PREFIX}${resourceName(ctx.manifest.name)}:${digest.slice(0, 16)}`;
+
+  const existing = await inspectImage(docker, image);
+  if (existing) {
+    ctx.reporter.info(`image ${image} already built from this content: reusing it`);
+    return { image, port: exposedPort(image, existing), reused: true };
+  }
+  ctx.reporter.info(`building image ${image} from ${baseImage}`);
+  const staged = context.stage();
+  try {
+    const stream = await docker.buildImage({ context: staged.dir, src: staged.entries }, {
+      t: image,
+      buildargs: buildArgs,
+      rm: true,
+      forcerm: true,
+    });
+    await followBuild(stream, (line) => ctx.reporter.output(line));
+  } finally {
+    rmSync(staged.dir, { recursive: true, force: true });
+  }
+  const built = await inspectImage(docker, image);
+  if (!built) throw new RtError(`image build finished without producing ${image}`);
+  return { image, port: exposedPort(image, built), reused: false };
+}
+
+/** The base image's id; pulled when the engine lacks it. Failing that, one line on how to make it available. */
+async function ensureBaseImage(docker: Docker, baseImage: string, jobType: string, ctx: BuildContext): Promise<string> {
+  const present = await inspectImage(docker, baseImage);
+  if (present) return present.Id;
+  ctx.reporter.info(`base image ${baseImage} is not on the Docker engine: pulling it`);
+  try {
+    const stream = await docker.pull(baseImage);
+    for await (const event of readJsonLines(stream)) {
+      if (event.error) throw new Error(String(event.error));
+    }
+  } catch (e) {
+    throw new RtError(
+      `base image ${baseImage} is missing and cannot be pulled: build it with scripts/build-base-images.sh or set RACETRACK_${jobType.toUpperCase()}_BASE_IMAGE to an image the engine has`,
+      { code: 'base_image_missing', details: [`pull failed: ${(e as Error).message.split('\n')[0]}`] },
+    );
+  }
+  const pulled = await inspectImage(docker, baseImage);
+  if (!pulled) throw new RtError(`base image ${baseImage} was pulled but the engine does not list it`);
+  return pulled.Id;
+}
+
+/** passes the builder's output on line by line; its error (a failing RUN step…) rejects the push */
+async function followBuild(stream: NodeJS.ReadableStream, output: (line: string) => void): Promise<void> {
+  let partial = '';
+  const flush = (text: string) => {
+    partial += text.replace(ANSI_ESCAPES, '');
+    const lines = partial.split('\n');
+    partial = lines.pop()!;
+    for (const raw of lines) {
+      const line = raw.split('\r').filter((s) => s.trim()).pop()?.trimEnd(); // apt and pip redraw progress with \r: keep the last
+      if (line && !BUILDER_NOISE.test(line)) output(line);
+    }
+  };
+  for await (const event of readJsonLines(stream)) {
+    if (typeof event.stream === 'string') flush(event.stream);
+    else if (typeof event.status === 'string') flush(`${event.status}\n`);
+    if (event.error) {
+      flush('\n');
+      throw new BadRequestError(`image build failed: ${String(event.error).trim().split('\n')[0]}`);
+    }
+  }
+  flush('\n');
+}
+
+async function inspectImage(docker: Docker, name: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(name).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+function exposedPort(image: string, info: Docker.ImageInspectInfo): number {
+  const ports = Object.keys(info.Config.ExposedPorts ?? {}).filter((p) => p.endsWith('/tcp'));
+  if (ports.length !== 1) throw new RtError(`image ${image} must EXPOSE exactly one TCP port (the job type's Dockerfile exposes ${ports.length})`);
+  return Number.parseInt(ports[0]!, 10);
+}

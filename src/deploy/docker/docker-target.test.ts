@@ -1,0 +1,207 @@
+// The docker target against the real engine: build and reuse, replicas, labels, limits, PUB_URL, restart, re-adoption, stop.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { getJobType, type Artifact, type BuildContext } from '../../jobtypes/index.js';
+import { loadManifest } from '../../manifest/index.js';
+import { Reporter } from '../../build/reporter.js';
+import { waitReady } from '../wait-ready.js';
+import type { InstanceRef, InstanceSpec, InstanceState } from '../types.js';
+import { DockerTarget, dockerAvailable } from './index.js';
+
+const engine = await dockerAvailable();
+const skip = engine ? false : 'skipped: no Docker engine';
+const ADDER = fileURLToPath(new URL('../../../test/fixtures/jobs/adder', import.meta.url));
+/** run inside a job container: GET $PUB_URL/job/probe */
+const PROBE = "import os, urllib.request; urllib.request.urlopen(os.environ['PUB_URL'] + '/job/probe', timeout=10).read()";
+
+describe('DockerTarget', () => {
+  const docker = new Docker();
+  const python3 = getJobType('python3');
+  let dataDir: string;
+  let jobDir: string;
+  let gateway: Server;
+  const gatewayHits: string[] = [];
+  let target: DockerTarget;
+  let ctx: BuildContext;
+  let output: string;
+  let artifact: Artifact;
+  let spec: InstanceSpec;
+  let upstreams: string[];
+  const gatewayUrl = () => `http://127.0.0.1:${(gateway.address() as { port: number }).port}/pub`;
+
+  before(async () => {
+    if (!engine) return;
+    dataDir = mkdtempSync(join(tmpdir(), 'rt-docker-data-'));
+    jobDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
+    cpSync(ADDER, jobDir, { recursive: true });
+    // content no earlier run had, so the first build really builds
+    writeFileSync(join(jobDir, 'run-id.txt'), randomBytes(8).toString('hex'));
+    const yaml = `${readFileSync(join(jobDir, 'job.yaml'), 'utf8')}\nreplicas: 2\nresources:\n  memory_max: 256Mi\n  memory_min: 64Mi\n  cpu_max: 500m\n  cpu_min: 100m\n`;
+    const { manifest } = loadManifest(yaml, { path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (_, extra) => python3.validateExtra(extra) });
+    output = '';
+    ctx = { jobDir, manifest, buildEnv: {}, reporter: new Reporter((text) => (output += text)), python: 'python3' };
+    gateway = createServer((req, res) => {
+      gatewayHits.push(req.url ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+    spec = {
+      name: 'adder', version: '0.0.2', deploymentId: `test-${randomBytes(4).toString('hex')}`, replicas: 2,
+      env: { JOB_NAME: 'adder', PUB_URL: gatewayUrl() }, resources: manifest.resources,
+    };
+  });
+
+  after(async () => {
+    if (!engine) return;
+    await target.stop(spec).catch(() => {});
+    await target.shutdown();
+    gateway.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(jobDir, { recursive: true, force: true });
+  });
+
+  test('build makes an image tagged by content and streams the engine output', { skip }, async () => {
+    artifact = await target.build(python3, ctx);
+    assert.match(String(artifact.image), /^racetrack-job\/adder:[0-9a-f]{16}$/);
+    assert.equal(artifact.port, 7000);
+    assert.match(output, /Step \d+\/\d+ : FROM/);
+  });
+
+  test('building the same content again reuses the image', { skip }, async () => {
+    output = '';
+    const again = await target.build(python3, ctx);
+    assert.equal(again.image, artifact.image);
+    assert.match(output, /reusing it/);
+    assert.doesNotMatch(output, /Step \d/);
+  });
+
+  test('start runs 2 replicas on 127.0.0.1 that both answer 42', { skip }, async () => {
+    upstreams = await target.start(spec, artifact);
+    assert.equal(upstreams.length, 2);
+    for (const up of upstreams) assert.match(up, /^127\.0\.0\.1:\d+$/);
+    await waitReady(upstreams, { timeoutMs: 60_000 });
+    for (const up of upstreams) assert.equal(await perform(up, [40, 2]), 42);
+  });
+
+  test('containers carry the labels, loopback ports and resource limits', { skip }, async () => {
+    const containers = await containersOf(docker, spec);
+    assert.equal(containers.length, 2);
+    for (const c of containers) {
+      assert.equal(c.Config.Labels['racetrack.job'], 'adder');
+      assert.equal(c.Config.Labels['racetrack.version'], '0.0.2');
+      assert.equal(c.Config.Labels['racetrack.deployment'], spec.deploymentId);
+      assert.equal(c.HostConfig.Memory, 268435456);
+      assert.equal(c.HostConfig.MemoryReservation, 67108864);
+      assert.equal(c.HostConfig.NanoCpus, 500_000_000);
+      assert.equal(c.HostConfig.CpuShares, 102);
+      const bindings = Object.values(c.HostConfig.PortBindings as Record<string, { HostIp: string }[]>).flat();
+      assert.deepEqual(bindings.map((b) => b.HostIp), ['127.0.0.1']);
+    }
+  });
+
+  test('status is running and the logs come from the engine', { skip }, async () => {
+    await eventually(async () => (await target.status(spec)).status === 'running');
+    const lines: string[] = [];
+    for await (const line of target.logs(spec, { tail: 20 })) lines.push(line);
+    assert.ok(lines.some((l) => /racetrack_job_wrapper/.test(l)), lines.join('\n'));
+  });
+
+  test('PUB_URL inside a container reaches the gateway on the host', { skip }, async () => {
+    const [first] = await containersOf(docker, spec);
+    assert.equal(await exec(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
+    assert.ok(gatewayHits.includes('/pub/job/probe'), gatewayHits.join(', '));
+  });
+
+  test('a replica whose process is killed is restarted by the engine and serves again', { skip }, async () => {
+    const [first] = await containersOf(docker, spec);
+    const container = docker.getContainer(first!.Id);
+    // kills every process but the init and this shell: the job dies, the init exits, the engine restarts the container
+    await exec(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
+    await eventually(async () => (await container.inspect()).RestartCount >= 1);
+    const upstream = first!.Config.Labels['racetrack.upstream']!;
+    await waitReady([upstream], { timeoutMs: 60_000 });
+    assert.equal(await perform(upstream, [40, 2]), 42);
+    await eventually(async () => (await target.status(spec)).status === 'running');
+  });
+
+  test('after a server restart a new target on the same data dir re-adopts the instance, and PUB_URL still works', { skip }, async () => {
+    await target.shutdown();
+    target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+    assert.deepEqual(await target.list(), [{ name: 'adder', version: '0.0.2', deploymentId: spec.deploymentId }]);
+    const [first] = await containersOf(docker, spec);
+    assert.equal(await exec(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
+    assert.equal(gatewayHits.filter((h) => h === '/pub/job/probe').length, 2);
+    const otherServer = new DockerTarget({ dataDir: join(dataDir, 'other'), pubUrl: gatewayUrl });
+    assert.deepEqual(await otherServer.list(), []);
+    await otherServer.shutdown();
+  });
+
+  test('a job that cannot start is reported as error with its last log lines', { skip }, async () => {
+    const brokenDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
+    cpSync(jobDir, brokenDir, { recursive: true });
+    writeFileSync(join(brokenDir, 'adder.py'), 'raise RuntimeError("broken on purpose")\n');
+    const broken = { ...spec, deploymentId: `${spec.deploymentId}-broken`, replicas: 1 };
+    try {
+      const built = await target.build(python3, { ...ctx, jobDir: brokenDir });
+      await target.start(broken, built);
+      let state: InstanceState = { status: 'starting' };
+      await eventually(async () => (state = await target.status(broken)).status === 'error');
+      assert.match(state.detail ?? '', /crash-looping \(exited with code 1, \d+ restarts\)/);
+      assert.match(state.detail ?? '', /broken on purpose/);
+    } finally {
+      await target.stop(broken);
+      rmSync(brokenDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a missing base image that cannot be pulled fails with one line saying how to get it', { skip }, async () => {
+    const noBase = new DockerTarget({ dataDir, pubUrl: gatewayUrl, baseImages: { python3: 'racetrack-test/no-such-base:0' } });
+    await assert.rejects(noBase.build(python3, ctx), (e: Error) => {
+      assert.match(e.message, /racetrack-test\/no-such-base:0.*scripts\/build-base-images\.sh.*RACETRACK_PYTHON3_BASE_IMAGE/);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+    await noBase.shutdown();
+  });
+
+  test('stop removes the containers', { skip }, async () => {
+    await target.stop(spec);
+    assert.deepEqual(await containersOf(docker, spec), []);
+    assert.equal((await target.status(spec)).status, 'lost');
+  });
+});
+
+async function containersOf(docker: Docker, ref: InstanceRef): Promise<Docker.ContainerInspectInfo[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${ref.deploymentId}`] } });
+  return Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
+}
+
+async function perform(upstream: string, numbers: number[]): Promise<unknown> {
+  const res = await fetch(`http://${upstream}/api/v1/perform`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ numbers }) });
+  return res.json();
+}
+
+/** runs a command in the container and resolves with its exit code */
+async function exec(container: Docker.Container, cmd: string[]): Promise<number | null> {
+  const run = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await run.start({});
+  stream.resume();
+  await new Promise((resolve) => stream.on('end', resolve).on('close', resolve).on('error', resolve));
+  return (await run.inspect()).ExitCode;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

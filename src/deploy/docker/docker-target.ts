@@ -1,0 +1,256 @@
+// The docker target: one image per job version built from its job type's Dockerfile, `replicas` containers published
+// on 127.0.0.1 and restarted by the engine, so they outlive the server, which re-adopts them by their labels.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import type { Artifact, BuildContext, JobType } from '../../jobtypes/index.js';
+import { resourceName } from '../../manifest/index.js';
+import { RtError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
+import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
+import { freePort } from '../free-port.js';
+import { waitReady } from '../wait-ready.js';
+import { buildImage } from './build-image.js';
+import { containerLogs } from './container-logs.js';
+import { containerResources } from './container-resources.js';
+import { instanceLabels, LABEL, labelFilters, refOfLabels } from './instance-labels.js';
+import { pruneImages } from './prune-images.js';
+import { CONTAINER_HOST_ALIAS, PubRelay } from './pub-relay.js';
+import { watchEngineEvents, type EngineEvent } from './watch-engine-events.js';
+
+const log = logger('rt:deploy:docker');
+
+export const DEFAULT_BASE_IMAGES: Readonly<Record<string, string>> = { python3: 'python:3.11-slim-bookworm' };
+const DEFAULT_IMAGE_RETENTION = 3;
+/** seconds a container gets to exit after SIGTERM before the engine kills it */
+const STOP_GRACE_S = 5;
+/** restarts after which a version none of whose replicas serves counts as crash-looping */
+const ERROR_AFTER_RESTARTS = 3;
+/** the engine marks a dead container `restarting` only after its die event */
+const SETTLE_MS = 300;
+
+export interface DockerTargetOptions {
+  /** the server's data dir: names this server's containers (several servers may share an engine) and keeps the relay port */
+  dataDir: string;
+  /** the gateway's pub URL on this host, e.g. http://127.0.0.1:7002/pub; containers reach it through a relay */
+  pubUrl: () => string;
+  /** base image per job type name (RACETRACK_PYTHON3_BASE_IMAGE…); DEFAULT_BASE_IMAGES fill the gaps */
+  baseImages?: Record<string, string>;
+  /** images kept per job, newest first (in-use images are never removed) */
+  imageRetention?: number;
+  onStatus?: StatusListener;
+  /** defaults to the engine of DOCKER_HOST, else the local socket */
+  docker?: Docker;
+}
+
+interface DockerArtifact extends Artifact {
+  image: string;
+  /** where the job listens inside its container */
+  port: number;
+}
+
+const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
+
+export class DockerTarget implements InfrastructureTarget {
+  readonly name = 'docker';
+  private readonly docker: Docker;
+  private readonly owner: string;
+  private readonly baseImages: Record<string, string>;
+  private readonly relay: PubRelay;
+  /** containers that answered /ready since their last start */
+  private readonly ready = new Set<string>();
+  /** container id → aborts its readiness watch */
+  private readonly watches = new Map<string, AbortController>();
+  /** last status told to onStatus, per instance */
+  private readonly reported = new Map<string, InstanceStatus>();
+  /** instances being stopped by us: their containers' deaths are no news */
+  private readonly stopping = new Set<string>();
+  private events?: { close(): void };
+
+  constructor(private readonly opts: DockerTargetOptions) {
+    this.docker = opts.docker ?? new Docker();
+    this.owner = createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 16);
+    this.baseImages = { ...DEFAULT_BASE_IMAGES, ...opts.baseImages };
+    this.relay = new PubRelay(this.docker, join(opts.dataDir, 'run', 'docker', 'pub-relay-port'), opts.pubUrl);
+  }
+
+  async build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
+    const baseImage = this.baseImages[jobType.name];
+    if (!baseImage) throw new RtError(`the docker target has no base image for job type ${jobType.name}`);
+    const built = await buildImage(this.docker, jobType, ctx, baseImage);
+    if (!built.reused) {
+      await pruneImages(this.docker, ctx.manifest.name, this.opts.imageRetention ?? DEFAULT_IMAGE_RETENTION).catch((e: Error) =>
+        log.warn({ job: ctx.manifest.name, err: e.message }, 'image pruning failed'));
+    }
+    const artifact: DockerArtifact = { jobType: jobType.name, jobDir: ctx.jobDir, image: built.image, port: built.port };
+    return artifact;
+  }
+
+  async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
+    const { image, port } = artifact as DockerArtifact;
+    this.followEvents();
+    await this.removeContainers(spec); // left over from an earlier start of this same instance (exited, or half-started)
+    const env = { ...spec.env };
+    if (env.PUB_URL) env.PUB_URL = await this.relay.containerUrl(env.PUB_URL);
+    const upstreams: Upstream[] = [];
+    for (let i = 0; i < spec.replicas; i++) upstreams.push(await this.startReplica(spec, i, image, port, env));
+    return upstreams;
+  }
+
+  private async startReplica(spec: InstanceSpec, index: number, image: string, port: number, env: Record<string, string>): Promise<Upstream> {
+    // the host port is chosen here, not by the engine: an engine-chosen port changes on every restart of the container
+    const hostPort = await freePort();
+    const upstream = `127.0.0.1:${hostPort}`;
+    const containerPort = `${port}/tcp`;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `rt-${resourceName(spec.name)}-${spec.version}-${spec.deploymentId}-${index}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-'),
+        Image: image,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Labels: { ...instanceLabels(spec, this.owner), [LABEL.upstream]: upstream },
+        ExposedPorts: { [containerPort]: {} },
+        HostConfig: {
+          PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
+          // unless-stopped: restarted with the engine's backoff after any exit, and after the engine restarts
+          RestartPolicy: { Name: 'unless-stopped' },
+          // an init as PID 1 passes SIGTERM on (a bare python as PID 1 ignores it) and reaps the job's children
+          Init: true,
+          ExtraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+          ...containerResources(spec.resources),
+        },
+      });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) {
+        throw new RtError(`image ${image} of ${spec.name} ${spec.version} is no longer on the Docker engine: redeploy it (ssh … jobs redeploy ${spec.name} ${spec.version})`);
+      }
+      throw e;
+    }
+    await container.start();
+    this.watchReady(container.id, spec, upstream);
+    return upstream;
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    const key = keyOf(ref);
+    this.stopping.add(key);
+    try {
+      await this.removeContainers(ref);
+    } finally {
+      this.stopping.delete(key);
+      this.reported.delete(key);
+    }
+  }
+
+  private async removeContainers(ref: InstanceRef): Promise<void> {
+    await Promise.all((await this.containersOf(ref)).map(async (info) => {
+      this.forget(info.Id);
+      const container = this.docker.getContainer(info.Id);
+      await container.stop({ t: STOP_GRACE_S }).catch(ignoreStatus(304, 404));
+      await container.remove({ force: true }).catch(ignoreStatus(404));
+    }));
+  }
+
+  /** running while any replica serves (the gateway fails over); error when none does and they crash-loop or gave up */
+  async status(ref: InstanceRef): Promise<InstanceState> {
+    const containers = await Promise.all((await this.containersOf(ref)).map((c) => this.docker.getContainer(c.Id).inspect()));
+    if (containers.length === 0) return { status: 'lost', detail: 'no container on the Docker engine' };
+    const up = containers.filter((c) => c.State.Running && !c.State.Restarting);
+    if (up.some((c) => this.ready.has(c.Id))) return { status: 'running' };
+    if (up.length > 0) return { status: 'starting' };
+    const failing = containers.find((c) => c.RestartCount >= ERROR_AFTER_RESTARTS || (!c.State.Restarting && ['exited', 'dead'].includes(c.State.Status)));
+    if (!failing) return { status: 'starting' };
+    const why = failing.State.OOMKilled ? 'killed for exceeding its memory limit' : `exited with code ${failing.State.ExitCode}`;
+    const restarting = failing.State.Restarting ? `crash-looping (${why}, ${failing.RestartCount} restarts)` : `stopped (${why}) and not restarting`;
+    const tail: string[] = [];
+    for await (const line of containerLogs([this.docker.getContainer(failing.Id)], { tail: 10 })) tail.push(line);
+    return { status: 'error', detail: [restarting, ...tail].join('\n') };
+  }
+
+  async *logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string> {
+    const containers = (await this.containersOf(ref)).map((c) => this.docker.getContainer(c.Id));
+    yield* containerLogs(containers, opts);
+  }
+
+  /** Instances with a live container; also resumes watching them (after a server restart) and the relay they use. */
+  async list(): Promise<InstanceRef[]> {
+    this.followEvents();
+    const containers = await this.docker.listContainers({ all: true, filters: { label: labelFilters(this.owner) } });
+    const refs = new Map<string, InstanceRef>();
+    for (const c of containers) {
+      const ref = refOfLabels(c.Labels);
+      // an exited container is not running anything: start() replaces it when the version is restored
+      if (!ref || c.State === 'exited' || c.State === 'dead') continue;
+      refs.set(keyOf(ref), ref);
+      const upstream = c.Labels[LABEL.upstream];
+      if (upstream) this.watchReady(c.Id, ref, upstream);
+    }
+    if (refs.size > 0) await this.relay.start();
+    return [...refs.values()];
+  }
+
+  /** Containers keep running: only this process's watches and relay end. */
+  async shutdown(): Promise<void> {
+    this.events?.close();
+    this.events = undefined;
+    for (const id of [...this.watches.keys()]) this.forget(id);
+    this.relay.close();
+  }
+
+  private containersOf(ref: InstanceRef): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: labelFilters(this.owner, ref) } });
+  }
+
+  private followEvents(): void {
+    this.events ??= watchEngineEvents(this.docker, { type: ['container'], event: ['die'], label: labelFilters(this.owner) }, (e) => this.onEvent(e));
+  }
+
+  /** A replica died (crash, OOM, kill): it leaves the ready set and is watched until the engine's restart serves again. */
+  private onEvent(e: EngineEvent): void {
+    const id = e.Actor?.ID;
+    const ref = refOfLabels(e.Actor?.Attributes);
+    const upstream = e.Actor?.Attributes?.[LABEL.upstream];
+    if (!id || !ref || this.stopping.has(keyOf(ref))) return;
+    log.warn({ job: ref.name, version: ref.version, container: id.slice(0, 12), exitCode: e.Actor?.Attributes?.exitCode }, 'container died');
+    this.forget(id);
+    if (upstream) this.watchReady(id, ref, upstream);
+    setTimeout(() => void this.report(ref), SETTLE_MS).unref();
+  }
+
+  private watchReady(id: string, ref: InstanceRef, upstream: Upstream): void {
+    if (this.watches.has(id)) return;
+    const abort = new AbortController();
+    this.watches.set(id, abort);
+    waitReady([upstream], { timeoutMs: 24 * 3600_000, failed: async () => (abort.signal.aborted ? 'no longer watched' : undefined) })
+      .then(() => {
+        this.ready.add(id);
+        void this.report(ref);
+      }, () => {})
+      .finally(() => {
+        if (this.watches.get(id) === abort) this.watches.delete(id);
+      });
+  }
+
+  private forget(id: string): void {
+    this.watches.get(id)?.abort();
+    this.watches.delete(id);
+    this.ready.delete(id);
+  }
+
+  /** tells onStatus when an instance's status changed on its own */
+  private async report(ref: InstanceRef): Promise<void> {
+    const key = keyOf(ref);
+    if (this.stopping.has(key)) return;
+    const state = await this.status(ref).catch(() => undefined);
+    if (!state || this.stopping.has(key) || this.reported.get(key) === state.status) return;
+    this.reported.set(key, state.status);
+    this.opts.onStatus?.(ref, state);
+  }
+}
+
+function ignoreStatus(...codes: number[]): (e: unknown) => void {
+  return (e) => {
+    if (!codes.includes((e as { statusCode?: number }).statusCode ?? 0)) throw e;
+  };
+}

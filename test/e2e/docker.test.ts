@@ -1,0 +1,174 @@
+// The docker target end to end: `git push -o infra=docker` → labelled, limited containers → 42 through pub;
+// a killed replica comes back; a server restart re-adopts the running containers; move and delete.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { dockerAvailable } from '../../src/deploy/docker/index.js';
+import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+
+const engine = await dockerAvailable();
+const skip = engine ? false : 'skipped: no Docker engine';
+
+interface JobInfo {
+  status: string;
+  target: string;
+  deployment_id: string;
+  upstreams: string[];
+}
+
+describe('docker target, end to end', () => {
+  const docker = new Docker();
+  let server: TestServer;
+  let repo: string;
+  /** deployments this suite created, so their containers are removed even when a test fails */
+  const deployments = new Set<string>();
+
+  before(async () => {
+    if (!engine) return;
+    server = await startTestServer();
+    repo = await makeJobRepo('adder');
+    const yaml = readFileSync(join(repo, 'job.yaml'), 'utf8');
+    writeFileSync(join(repo, 'job.yaml'), `${yaml}\nreplicas: 2\nresources:\n  memory_max: 256Mi\n`);
+    await commitAll(repo, 'two replicas, 256Mi');
+  });
+
+  after(async () => {
+    if (!engine) return;
+    await server.cleanup();
+    // docker jobs outlive the server by design: remove what this suite left
+    for (const id of deployments) {
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
+        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      }
+    }
+  });
+
+  const info = async (name: string, version: string): Promise<JobInfo> => {
+    const r = await server.ssh(`jobs info ${name} ${version} --json`);
+    assert.equal(r.code, 0, r.stderr);
+    const job = JSON.parse(r.stdout) as JobInfo;
+    deployments.add(job.deployment_id);
+    return job;
+  };
+  const containersOf = async (deploymentId: string) => {
+    const list = await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${deploymentId}`] } });
+    return Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
+  };
+  const add = (version = 'latest') => callJob(server, `/pub/job/adder/${version}/api/v1/perform`, { body: { numbers: [40, 2] } });
+
+  test('git push -o infra=docker runs adder in 2 labelled containers with a 256Mi limit', { skip }, async () => {
+    const r = await pushSsh(server, repo, 'adder', ['-o', 'infra=docker']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /remote: -----> Starting 2 replicas on docker/);
+    const job = await info('adder', '0.0.2');
+    assert.equal(job.target, 'docker');
+    assert.equal(job.status, 'running');
+    const containers = await containersOf(job.deployment_id);
+    assert.equal(containers.length, 2);
+    for (const c of containers) {
+      assert.equal(c.State.Running, true);
+      assert.equal(c.Config.Labels['racetrack.job'], 'adder');
+      assert.equal(c.Config.Labels['racetrack.version'], '0.0.2');
+      assert.equal(c.HostConfig.Memory, 268435456);
+    }
+    assert.deepEqual(containers.map((c) => c.Config.Labels['racetrack.upstream']).sort(), [...job.upstreams].sort());
+  });
+
+  test('adder answers 42 through pub', { skip }, async () => {
+    for (const version of ['0.0.2', 'latest']) {
+      const r = await add(version);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json, 42);
+    }
+  });
+
+  test('a job reaches the gateway at its PUB_URL', { skip }, async () => {
+    const [first] = await containersOf((await info('adder', '0.0.2')).deployment_id);
+    assert.equal(await probePub(docker.getContainer(first!.Id)), 200);
+  });
+
+  test('a replica whose process is killed is restarted and the job keeps answering', { skip }, async () => {
+    const [first] = await containersOf((await info('adder', '0.0.2')).deployment_id);
+    const container = docker.getContainer(first!.Id);
+    await exec(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
+    await eventually(async () => (await container.inspect()).RestartCount >= 1 && (await add()).json === 42);
+    await eventually(async () => (await info('adder', '0.0.2')).status === 'running');
+  });
+
+  test('a server restart re-adopts the running containers without restarting them', { skip }, async () => {
+    const before = await containersOf((await info('adder', '0.0.2')).deployment_id);
+    server = await server.restart();
+    const job = await info('adder', '0.0.2');
+    assert.equal(job.status, 'running');
+    const now = await containersOf(job.deployment_id);
+    assert.deepEqual(now.map((c) => [c.Id, c.State.StartedAt]).sort(), before.map((c) => [c.Id, c.State.StartedAt]).sort());
+    const r = await add();
+    assert.equal(r.json, 42, r.text);
+    // the gateway moved to a new port; the PUB_URL the containers were given still leads to it
+    assert.equal(await probePub(docker.getContainer(now[0]!.Id)), 200);
+  });
+
+  test('jobs move to local and back to docker keeps answering throughout', { skip }, async () => {
+    let calls = 0;
+    let failures = 0;
+    let moving = true;
+    const caller = (async () => {
+      while (moving) {
+        const r = await add('0.0.2');
+        calls++;
+        if (r.json !== 42) failures++;
+      }
+    })();
+    try {
+      const oldDocker = (await info('adder', '0.0.2')).deployment_id;
+      const toLocal = await server.ssh('jobs move adder 0.0.2 --infra local');
+      assert.equal(toLocal.code, 0, toLocal.stderr + toLocal.stdout);
+      assert.equal((await info('adder', '0.0.2')).target, 'local');
+      assert.deepEqual(await containersOf(oldDocker), []);
+      const toDocker = await server.ssh('jobs move adder 0.0.2 --infra docker');
+      assert.equal(toDocker.code, 0, toDocker.stderr + toDocker.stdout);
+      const job = await info('adder', '0.0.2');
+      assert.equal(job.target, 'docker');
+      assert.equal((await containersOf(job.deployment_id)).length, 2);
+    } finally {
+      moving = false;
+      await caller;
+    }
+    assert.ok(calls > 0);
+    assert.equal(failures, 0, `${failures} of ${calls} calls failed during the moves`);
+  });
+
+  test('jobs delete removes the containers', { skip }, async () => {
+    const job = await info('adder', '0.0.2');
+    const r = await server.ssh('jobs delete adder 0.0.2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await containersOf(job.deployment_id), []);
+    assert.equal((await add()).status, 404);
+  });
+});
+
+/** from inside a job container: GET $PUB_URL/job/adder/latest/health, printing and returning the HTTP status */
+async function probePub(container: Docker.Container): Promise<number> {
+  const code = await exec(container, ['python', '-c',
+    "import os, sys, urllib.request; sys.exit(urllib.request.urlopen(os.environ['PUB_URL'] + '/job/adder/latest/health', timeout=10).status)"]);
+  return code ?? -1;
+}
+
+/** runs a command in the container and resolves with its exit code */
+async function exec(container: Docker.Container, cmd: string[]): Promise<number | null> {
+  const run = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await run.start({});
+  stream.resume();
+  await new Promise((resolve) => stream.on('end', resolve).on('close', resolve).on('error', resolve));
+  return (await run.inspect()).ExitCode;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
