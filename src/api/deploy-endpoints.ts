@@ -3,7 +3,6 @@ import { BadRequestError } from '../core/errors.js';
 import { deploymentView, newDeploymentId, Reporter } from '../build/index.js';
 import { parseJobName } from '../manifest/index.js';
 import type { Endpoint } from './endpoint.js';
-import { viewJob } from './view-job.js';
 
 /** base64 makes a 48 MiB archive 64 MiB */
 const MAX_DEPLOY_BODY = 64 * 1024 * 1024;
@@ -64,7 +63,7 @@ export const deployEndpoints: Endpoint[] = [
       const version = deployment.status === 'done' && deployment.version
         ? services.jobs.versionsOf(deployment.jobName).find((v) => v.version === deployment.version)
         : undefined;
-      return { body: version ? { ...view, job: viewJob(services, version) } : view };
+      return { body: version ? { ...view, job: services.jobs.view(version) } : view };
     },
   },
 ];

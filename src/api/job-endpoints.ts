@@ -2,7 +2,6 @@
 import { BadRequestError } from '../core/errors.js';
 import { parseJobName } from '../manifest/index.js';
 import type { ApiContext, Endpoint } from './endpoint.js';
-import { viewJob } from './view-job.js';
 
 const DEFAULT_TAIL = 100;
 const MAX_TAIL = 100_000;
@@ -12,7 +11,7 @@ export const jobEndpoints: Endpoint[] = [
     method: 'GET',
     path: '/job',
     handle({ deps: { services }, subject }) {
-      return { body: services.jobs.list({ all: true, readableBy: subject() }).map((v) => viewJob(services, v)) };
+      return { body: services.jobs.list({ all: true, readableBy: subject() }).map((v) => services.jobs.view(v)) };
     },
   },
   {
@@ -23,7 +22,7 @@ export const jobEndpoints: Endpoint[] = [
       const who = ctx.subject();
       const name = jobName(ctx);
       services.auth.require(who, 'read_job', name);
-      return { body: viewJob(services, services.jobs.get(name, ctx.params.version)) };
+      return { body: services.jobs.view(services.jobs.get(name, ctx.params.version)) };
     },
   },
   {

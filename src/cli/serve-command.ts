@@ -4,7 +4,7 @@ import { loadSettings, SETTING_FLAGS, type SettingName } from '../config/index.j
 import { startServer } from '../server/start-server.js';
 
 export function registerServe(program: Command): void {
-  const serve = program.command('serve').description('run the Racetrack server (git remote, gateway, API, dashboard)');
+  const serve = program.command('serve').description('run the Racetrack server (git remote, gateway, API)');
   for (const [flag, name] of Object.entries(SETTING_FLAGS)) serve.option(`--${flag} <value>`, `overrides ${envName(name)}`);
   serve.action(async (opts: Record<string, string>) => {
     const flags: Partial<Record<SettingName, string>> = {};

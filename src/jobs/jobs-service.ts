@@ -12,6 +12,7 @@ import { logger } from '../core/log.js';
 import type { Artifact } from '../jobtypes/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { jobEnv } from './job-env.js';
+import { jobView, type JobView } from './job-view.js';
 import { JobLocks } from './job-lock.js';
 
 const log = logger('rt:jobs');
@@ -23,6 +24,8 @@ export interface JobsServiceDeps {
   auth: AuthService;
   /** where jobs reach the gateway, e.g. http://127.0.0.1:7002/pub */
   pubUrl: () => string;
+  /** base of the URLs shown to people */
+  publicUrl: () => string;
   secretsFor: (name: string) => Record<string, string>;
   readyTimeoutMs: number;
   audit: AuditLog;
@@ -40,6 +43,21 @@ export class JobsService {
     if (opts.all) return versions;
     const seen = new Set<string>();
     return versions.filter((v) => !seen.has(v.name) && seen.add(v.name));
+  }
+
+  /** How a version is shown on every face, with its URL and whether `latest` points at it. */
+  view(v: JobVersion): JobView {
+    return jobView(v, this.d.publicUrl(), this.latestVersion(v.name));
+  }
+
+  /** Instances found on a target that no version records (a container left by a lost database, say). */
+  async orphans(): Promise<(InstanceRef & { target: string })[]> {
+    const known = new Set(this.d.store.versions().map((v) => v.deploymentId));
+    const found: (InstanceRef & { target: string })[] = [];
+    for (const t of this.d.targets.all()) {
+      for (const ref of await t.list()) if (!known.has(ref.deploymentId)) found.push({ ...ref, target: t.name });
+    }
+    return found;
   }
 
   /** the version `latest` resolves to now, if any */

@@ -60,6 +60,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const jobs: JobsService = new JobsService({
     store, targets, routes, auth,
     pubUrl: () => `http://127.0.0.1:${port(http)}/pub`,
+    publicUrl: () => publicUrl(),
     secretsFor: (name) => secrets.values(name, false),
     readyTimeoutMs: settings.readyTimeoutMs,
     audit,

@@ -21,12 +21,14 @@ export const COMMANDS: SshCommand[] = [
 ];
 
 export function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.usage}`.length));
+  const WIDTH = 44;
+  const line = (usage: string, summary: string) =>
+    usage.length <= WIDTH ? `  ${usage.padEnd(WIDTH)}  ${summary}` : `  ${usage}\n  ${''.padEnd(WIDTH)}  ${summary}`;
   return [
     'usage: ssh rt COMMAND [ARGS]   (COMMAND --help for more)',
     '',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.usage}`.padEnd(width)}  ${c.summary}`),
-    `  ${'help'.padEnd(width)}  this list`,
+    ...COMMANDS.map((c) => line(`${c.name} ${c.usage}`, c.summary)),
+    line('help', 'this list'),
     '',
     'git push ssh://git@HOST:PORT/NAME main deploys a job; see README.',
     '',

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import Database from 'better-sqlite3';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
 
@@ -146,6 +147,20 @@ describe('docker target, end to end', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await containersOf(job.deployment_id), []);
     assert.equal((await add()).status, 404);
+  });
+  test('a container that no version records is reported as orphaned by jobs list --all', { skip }, async () => {
+    writeFileSync(join(repo, 'job.yaml'), readFileSync(join(repo, 'job.yaml'), 'utf8').replace(/^version: .*$/m, 'version: 0.0.3'));
+    await commitAll(repo, '0.0.3');
+    const push = await pushSsh(server, repo, 'adder', ['-o', 'infra=docker']);
+    assert.equal(push.code, 0, push.stderr);
+    const { deployment_id: id } = await info('adder', '0.0.3');
+    await server.stop();
+    const db = new Database(join(server.dataDir, 'racetrack.db'));
+    db.prepare("DELETE FROM job_versions WHERE name = 'adder' AND version = '0.0.3'").run();
+    db.close();
+    server = await server.restart();
+    const list = JSON.parse((await server.ssh('jobs list --all --json')).stdout) as { name: string; version: string; status: string; target: string; deployment_id: string }[];
+    assert.deepEqual(list.find((j) => j.deployment_id === id), { name: 'adder', version: '0.0.3', status: 'orphaned', target: 'docker', deployment_id: id });
   });
 });
 

@@ -3,7 +3,6 @@ import type { SshCommand } from '../types.js';
 import { parseFlags } from '../parse-flags.js';
 import { formatAge, formatTable } from '../../core/format-table.js';
 import { UsageError } from '../../core/errors.js';
-import { jobView } from '../../jobs/index.js';
 import { parseJobName } from '../../manifest/index.js';
 import { Reporter } from '../../build/index.js';
 
@@ -14,12 +13,19 @@ export const jobsCommands: SshCommand[] = [
     usage: '[--all] [--json]',
     async run({ args, services, out, subject }) {
       const { values } = parseFlags(args, { all: { type: 'boolean' }, json: { type: 'boolean' } }, { min: 0, max: 0, usage: 'jobs list [--all] [--json]' });
-      const versions = services.jobs.list({ all: values.all }).filter((v) => services.auth.can(subject, 'read_job', v.name));
-      const views = versions.map((v) => jobView(v, services.publicUrl(), services.jobs.latestVersion(v.name)));
-      if (values.json) return out(`${JSON.stringify(views, null, 2)}\n`);
-      if (!views.length) return out('no jobs yet: git push one (see README)\n');
-      out(formatTable(['NAME', 'VERSION', 'STATUS', 'TYPE', 'INFRA', 'AGE', 'URL'],
-        views.map((v, i) => [v.name, v.version, v.status, v.jobtype, v.target, formatAge(versions[i]!.createdAt), v.url])));
+      const versions = services.jobs.list({ all: values.all, readableBy: subject });
+      const views = versions.map((v) => services.jobs.view(v));
+      // with --all, what runs on a target but is recorded nowhere is shown too (admins only: it has no owner)
+      const orphans = values.all && services.auth.can(subject, 'full_access', '*') ? await services.jobs.orphans() : [];
+      if (values.json) {
+        const orphanViews = orphans.map((o) => ({ name: o.name, version: o.version, status: 'orphaned', target: o.target, deployment_id: o.deploymentId }));
+        return out(`${JSON.stringify([...views, ...orphanViews], null, 2)}\n`);
+      }
+      if (!views.length && !orphans.length) return out('no jobs yet: git push one (see README)\n');
+      out(formatTable(['NAME', 'VERSION', 'STATUS', 'TYPE', 'INFRA', 'AGE', 'URL'], [
+        ...views.map((v, i) => [v.name, v.version, v.status, v.jobtype, v.target, formatAge(versions[i]!.createdAt), v.url]),
+        ...orphans.map((o) => [o.name, o.version, 'orphaned', '-', o.target, '-', '-']),
+      ]));
     },
   },
   {
@@ -30,7 +36,7 @@ export const jobsCommands: SshCommand[] = [
       const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, { min: 1, max: 2, usage: 'jobs info NAME [VERSION] [--json]' });
       const name = parseJobName(positionals[0]!);
       services.auth.require(subject, 'read_job', name);
-      const view = jobView(services.jobs.get(name, positionals[1]), services.publicUrl(), services.jobs.latestVersion(name));
+      const view = services.jobs.view(services.jobs.get(name, positionals[1]));
       if (values.json) return out(`${JSON.stringify(view, null, 2)}\n`);
       const rows: [string, string][] = [
         ['name', view.name], ['version', `${view.version}${view.latest ? ' (latest)' : ''}`], ['status', view.status],
