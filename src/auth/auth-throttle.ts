@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/index.js';
 const FREE_FAILURES = 3;
 const MAX_DELAY_MS = 5000;
 const FORGET_AFTER_MS = 15 * 60_000;
+const AUDIT_EVERY_UP_TO = 10;
 
 interface Record {
   count: number;
@@ -24,7 +25,7 @@ export class AuthThrottle {
     this.failures.set(address, rec);
     if (this.failures.size > 10_000) this.forgetOld(now);
     // audit the first failures and then every 50th, so a flood cannot fill the database
-    if (rec.count <= FREE_FAILURES + 2 || rec.count % 50 === 0) {
+    if (rec.count <= AUDIT_EVERY_UP_TO || rec.count % 50 === 0) {
       this.audit.record(`address:${address}`, 'auth.failed', { detail: `${channel}, ${rec.count} failure${rec.count > 1 ? 's' : ''} in a row`, ok: false });
     }
     const delay = this.delayFor(rec.count);

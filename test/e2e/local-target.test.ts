@@ -92,6 +92,36 @@ describe('local target', () => {
     assert.ok(after);
   });
 
+  test('a version that starts crash-looping after its deploy turns error, and jobs info shows the last log lines', async () => {
+    const r = await pushSsh(server, await makeJobRepo({
+      'job.yaml': 'name: flaky\njobtype: python3\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: flaky.py\n',
+      'flaky.py': [
+        'import os, sys',
+        "MARK = os.path.join(os.environ['HOME'], f\"flaky-{os.environ['JOB_DEPLOYMENT_TIMESTAMP']}\")",
+        'class Flaky:',
+        '    def __init__(self):',
+        '        if os.path.exists(MARK):',
+        "            sys.exit('flaky: broken on purpose after the first run')",
+        '    def perform(self):',
+        "        open(MARK, 'w').close()",
+        '        os._exit(1)',
+        '',
+      ].join('\n'),
+    }), 'flaky');
+    assert.equal(r.code, 0, r.stderr);
+    await callJob(server, '/pub/job/flaky/latest/api/v1/perform', { body: {} });
+    const broken = await waitFor('status error', async () => {
+      const i = await info(server, 'flaky');
+      return i.status === 'error' ? i : undefined;
+    });
+    assert.match(broken.error ?? '', /crash-looping/);
+    assert.match(broken.error ?? '', /broken on purpose after the first run/);
+    const text = await server.ssh('jobs info flaky');
+    assert.match(text.stdout, /status\s+error/);
+    assert.match(text.stdout, /broken on purpose/);
+    assert.equal((await callJob(server, '/pub/job/flaky/latest/api/v1/perform', { body: {} })).status, 503);
+  });
+
   test('a job that crashes at start rejects the push with its last log lines', async () => {
     const r = await pushSsh(server, await makeJobRepo({
       'job.yaml': 'name: crashy\njobtype: python3\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: crashy.py\n',

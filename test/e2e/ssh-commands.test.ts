@@ -104,6 +104,37 @@ describe('ssh commands', () => {
     assert.notEqual(refused.code, 0);
   });
 
+  test('a non-admin calling an admin command is refused, and the refusal is audited', async () => {
+    const other = makeSshKey(tempDir(), 'other_key');
+    const add = await server.ssh(`users add other@example.com --key "${readFileSync(`${other}.pub`, 'utf8').trim()}" --token`);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout.trim().split('\n').pop()!, /^rt_/);
+    const asOther = (cmd: string) => run('ssh', [...sshArgs(other, server.sshPort), 'git@127.0.0.1', cmd]);
+    const who = JSON.parse((await asOther('whoami --json')).stdout);
+    assert.deepEqual([who.email, who.admin], ['other@example.com', false]);
+    for (const cmd of ['users list', 'esc create sneaky', 'grant user:other@example.com * full_access', 'audit']) {
+      const r = await asOther(cmd);
+      assert.equal(r.code, 1, cmd);
+      assert.equal(r.stderr, 'error: this needs an admin\n', cmd);
+    }
+    const audit = JSON.parse((await server.ssh('audit --json')).stdout) as { actor: string; action: string; ok: boolean }[];
+    assert.ok(audit.some((e) => e.actor === 'user:other@example.com' && e.action === 'user.list' && !e.ok));
+  });
+
+  test('jobs logs --follow streams new lines until the client hangs up', async () => {
+    const { spawn } = await import('node:child_process');
+    const follower = spawn('ssh', [...sshArgs(server.keyPath, server.sshPort), 'git@127.0.0.1', 'jobs logs adder --tail 0 --follow']);
+    let seen = '';
+    follower.stdout.on('data', (b: Buffer) => (seen += b.toString()));
+    await new Promise((r) => setTimeout(r, 500));
+    await callJob(server, '/pub/job/adder/latest/api/v1/perform', { body: { numbers: [7] } });
+    for (let i = 0; i < 50 && !seen.includes('/api/v1/perform'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(seen, /\/api\/v1\/perform/);
+    follower.kill();
+    await new Promise((r) => follower.on('close', r));
+    assert.equal((await server.ssh('whoami')).code, 0, 'the server is fine after the client left');
+  });
+
   test('esc and grants: an ESC may call only what it was granted', async () => {
     assert.equal((await server.ssh('esc create billing')).code, 0);
     const t = await server.ssh('esc token billing');

@@ -9,7 +9,8 @@ export class LogFile {
   private fd: number;
   private size: number;
 
-  constructor(private readonly path: string) {
+  /** @param maxBytes size at which the file is rotated to PATH.1 (one old file is kept) */
+  constructor(private readonly path: string, private readonly maxBytes = MAX_BYTES) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a');
     this.size = statSync(path).size;
@@ -18,7 +19,7 @@ export class LogFile {
   write(data: Buffer | string): void {
     if (this.fd < 0) return;
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.size + buf.length > MAX_BYTES) this.rotate();
+    if (this.size + buf.length > this.maxBytes) this.rotate();
     writeSync(this.fd, buf);
     this.size += buf.length;
   }
