@@ -127,6 +127,7 @@ export class DeployPipeline {
       const spec = this.d.jobs.instanceSpec({ name: req.jobName, version: manifest.version, deploymentId: id, manifest });
       started = spec;
       const upstreams = await target.start(spec, artifact);
+      this.d.jobs.announceStarting({ name: req.jobName, version: manifest.version, upstreams, manifest });
 
       phase('health', 'Waiting for /live and /ready');
       await waitReady(upstreams, {
@@ -165,7 +166,10 @@ export class DeployPipeline {
     } catch (e) {
       const err = e instanceof RtError ? e : new RtError(`internal error: ${(e as Error).message}`);
       if (!(e instanceof RtError)) log.error({ err: e, job: req.jobName, deployment: id }, 'deploy failed unexpectedly');
-      if (started && targetName) await this.d.jobs.target(targetName).stop(started).catch(() => {});
+      if (started && targetName) {
+        this.d.jobs.withdrawStarting(started.name, started.version);
+        await this.d.jobs.target(targetName).stop(started).catch(() => {});
+      }
       rmSync(buildDir, { recursive: true, force: true });
       // the edge reports the error to the pusher; the stored log gets it here, before it closes
       new Reporter((text) => logFile.write(text)).error([err.message, ...err.details].join('\n'));

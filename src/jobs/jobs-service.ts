@@ -16,6 +16,8 @@ import { jobView, type JobView } from './job-view.js';
 import { JobLocks } from './job-lock.js';
 
 const log = logger('rt:jobs');
+/** how long a replaced or deleted instance keeps running after its route is gone */
+const ROUTE_SWITCH_GRACE_MS = 300;
 
 export interface JobsServiceDeps {
   store: JobStore;
@@ -107,6 +109,17 @@ export class JobsService {
     return this.d.targets.get(name);
   }
 
+  /** A first deploy of NAME VERSION has started: calls to that exact version get 503 (starting), not 404. */
+  announceStarting(v: { name: string; version: string; upstreams: string[]; manifest: Manifest }): void {
+    if (this.d.store.get(v.name, v.version)) return; // a version that serves keeps serving until replaced
+    this.d.routes.upsert({ name: v.name, version: v.version, status: 'starting', upstreams: v.upstreams, publicEndpoints: v.manifest.public_endpoints, promoted: false });
+  }
+
+  /** The deploy announced by announceStarting failed: unless a recorded version serves under that name, it is gone. */
+  withdrawStarting(name: string, version: string): void {
+    if (!this.d.store.get(name, version)) this.d.routes.remove(name, version);
+  }
+
   /** A version became ready: record it, and route exact-version calls to it (latest moves on promote). */
   activate(v: Omit<JobVersion, 'promoted' | 'error' | 'createdAt' | 'updatedAt' | 'lastCallAt' | 'status'>): void {
     this.d.store.put({ ...v, status: 'running' });
@@ -144,8 +157,12 @@ export class JobsService {
     return versions.length;
   }
 
-  /** Stop an instance and remove its build folder. */
+  /**
+   * Stop an instance whose routes are already gone, and remove its build folder. Calls the gateway sent
+   * just before the switch still reach it; the job's own SIGTERM drain answers those in flight.
+   */
   async stopInstance(v: { name: string; version: string; deploymentId: string; target: string; artifact: Record<string, unknown> }): Promise<void> {
+    await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
     await this.d.targets.get(v.target).stop(v);
     const buildDir = v.artifact.buildDir;
     if (typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });

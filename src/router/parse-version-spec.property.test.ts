@@ -220,10 +220,13 @@ test('RouteTable.resolve equals resolveVersion over the current versions after e
   );
 });
 
-// ---- a known gap, kept visible: numbers above 2^53 lose precision (see the gateway note / report)
+// ---- numbers stay exact: every version number has at most 15 digits (below 2^53)
 
-test('versions with numbers beyond 2^53 compare exactly', { todo: 'resolve-version.ts compares Number(part): 9007199254740993.0.0 and 9007199254740992.0.0 tie, so latest depends on list order; parse-version-spec.ts lets 9999999999999999.x match 10000000000000000.0.0' }, () => {
-  const list = [route('9007199254740992.0.0', 'running', true), route('9007199254740993.0.0', 'running', true)];
-  assert.equal(resolveVersion('latest', list)?.version, '9007199254740993.0.0');
-  assert.equal(resolveVersion('9999999999999999.x', [route('10000000000000000.0.0', 'running', true)]), undefined);
+test('version numbers beyond 15 digits are refused, so versions compare exactly', () => {
+  assert.equal(isJobVersion('9007199254740993.0.0'), false);
+  assert.equal(parseVersionSpec('9999999999999999.x'), undefined);
+  const high = route('999999999999999.0.0', 'running', true);
+  const low = route('999999999999998.0.0', 'running', true);
+  assert.equal(resolveVersion('latest', [high, low])?.version, '999999999999999.0.0');
+  assert.equal(resolveVersion('latest', [low, high])?.version, '999999999999999.0.0');
 });

@@ -7,7 +7,8 @@ export type VersionSpec =
   /** `fixed` holds the leading numeric parts: `1.x` and `1.x.x` → [1], `1.2.x` → [1, 2]. */
   | { kind: 'pattern'; fixed: number[] };
 
-const NUMERIC = /^(0|[1-9]\d{0,15})$/;
+/** the same 15-digit bound as job versions, so a pattern never matches through float rounding */
+const NUMERIC = /^(0|[1-9]\d{0,14})$/;
 
 /** Undefined when `raw` is none of the three forms (the gateway answers 400). */
 export function parseVersionSpec(raw: string): VersionSpec | undefined {

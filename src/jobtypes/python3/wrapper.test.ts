@@ -317,3 +317,25 @@ test('a failing __init__ shows in /live, is logged and ends the process non-zero
   assert.equal(await job.exited, 1);
   assert.match(job.stderr(), /Traceback[\s\S]*init failed on purpose/);
 });
+
+test('SIGTERM: a call in flight is answered, then the process exits 0', async () => {
+  const job = await startJob(join(FIXTURES, 'kitchen-sink'), 'job/entrypoint.py', { JOB_NAME: 'kitchen-sink', JOB_VERSION: '1.0.0' });
+  for (let i = 0; i < 50 && (await request(job.port, 'GET', '/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  const inFlight = post(job.port, '/api/v1/perform', { action: 'sleep', seconds: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  job.proc.kill('SIGTERM');
+  const reply = await inFlight;
+  assert.equal(reply.status, 200);
+  assert.deepEqual(reply.json(), { slept: 1 });
+  assert.equal(await job.exited, 0);
+});
+
+test('SIGTERM while idle or still in a slow __init__ ends the process at once', async () => {
+  const idle = await startJob(join(FIXTURES, 'adder'), 'adder.py', { JOB_NAME: 'adder', JOB_VERSION: '0.0.2' });
+  for (let i = 0; i < 50 && (await request(idle.port, 'GET', '/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  idle.proc.kill('SIGTERM');
+  assert.equal(await idle.exited, 0);
+  const slow = await startJob(join(FIXTURES, 'kitchen-sink'), 'job/entrypoint.py', { JOB_NAME: 'kitchen-sink', JOB_VERSION: '1.0.0', INIT_SECONDS: '30' });
+  slow.proc.kill('SIGTERM');
+  assert.equal(await slow.exited, 0);
+});

@@ -20,6 +20,7 @@ from racetrack_job_wrapper.server import HttpServer
 
 logger = logging.getLogger('racetrack_job_wrapper')
 INIT_FAILURE_GRACE_SECONDS = 2  # /live reports the error for this long before the process exits
+DRAIN_SECONDS = 4  # on SIGTERM, calls in flight get this long to finish (the supervisor kills at 5 s)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,9 +39,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
     health = HealthState(os.environ.get('JOB_NAME', ''), os.environ.get('JOB_VERSION', ''))
+    stop_requested = threading.Event()
+
+    def on_sigterm(*_: object) -> None:
+        if not health.ready:
+            sys.exit(0)  # nothing is served yet: stop loading the job at once
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     metrics = Metrics()
     app = App(health, metrics, SwaggerDocs(health.job_name, args.swagger_ui_dir), args.home_page)
     server = HttpServer(args.host, args.port, app.handle, split_prefix)
@@ -58,7 +65,12 @@ def main() -> None:
         sys.exit(1)
     health.ready = True
     logger.info('job %s %s is ready', health.job_name, health.job_version)
-    threading.Event().wait()
+    # polled rather than waited on: a signal handler must not touch a lock the main thread may hold
+    while not stop_requested.is_set():
+        time.sleep(0.2)
+    if not server.drain(DRAIN_SECONDS):
+        logger.warning('stopping with calls still in flight after %d s', DRAIN_SECONDS)
+    sys.exit(0)
 
 
 if __name__ == '__main__':

@@ -41,18 +41,40 @@ class HttpServer:
         self._handle = handle
         self._split_prefix = split_prefix
         self._date = ('', 0)
+        self._active = 0  # requests being handled now
+        self._idle = threading.Condition()
+        self._draining = False
 
     def start(self) -> None:
         threading.Thread(target=self._accept_loop, name='http-accept', daemon=True).start()
 
+    def drain(self, timeout: float) -> bool:
+        """Stops accepting, answers what is in flight (closing each connection after its answer) and
+        returns once nothing is, or after timeout; True when everything in flight was answered."""
+        self._draining = True
+        self._sock.close()
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
+
     def _accept_loop(self) -> None:
-        while True:
+        while not self._draining:
             try:
                 conn, _ = self._sock.accept()
             except OSError:
-                logger.exception('accept failed')
+                if not self._draining:
+                    logger.exception('accept failed')
                 continue
             threading.Thread(target=self._serve_connection, args=(conn,), daemon=True).start()
+
+    def _begin(self) -> None:
+        with self._idle:
+            self._active += 1
+
+    def _end(self) -> None:
+        with self._idle:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.notify_all()
 
     def _serve_connection(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -73,18 +95,23 @@ class HttpServer:
                     end = buf.find(b'\r\n\r\n')
                 head = buf[:end].decode('latin-1')
                 buf = buf[end + 4:]
+                self._begin()
                 try:
-                    request, keep_alive, buf = self._read_request(conn, head, buf)
-                except BadRequest as e:
-                    body = ('{"error": "%s", "type": "BadRequest"}' % e).encode()
-                    conn.sendall(self._encode(400, body, 'application/json', (), False))
-                    return
-                status, body, content_type, headers = self._handle(request)
-                if request.method == 'HEAD':
-                    body_len, body = len(body), b''
-                    conn.sendall(self._encode(status, body, content_type, headers, keep_alive, body_len))
-                else:
-                    conn.sendall(self._encode(status, body, content_type, headers, keep_alive))
+                    try:
+                        request, keep_alive, buf = self._read_request(conn, head, buf)
+                    except BadRequest as e:
+                        body = ('{"error": "%s", "type": "BadRequest"}' % e).encode()
+                        conn.sendall(self._encode(400, body, 'application/json', (), False))
+                        return
+                    status, body, content_type, headers = self._handle(request)
+                    keep_alive = keep_alive and not self._draining
+                    if request.method == 'HEAD':
+                        body_len, body = len(body), b''
+                        conn.sendall(self._encode(status, body, content_type, headers, keep_alive, body_len))
+                    else:
+                        conn.sendall(self._encode(status, body, content_type, headers, keep_alive))
+                finally:
+                    self._end()
                 if not keep_alive:
                     return
         except OSError:  # client went away or idle timeout
