@@ -7,24 +7,11 @@ import { join } from 'node:path';
 import { commitAll, FIXTURES, makeJobRepo, pushSsh, startTestServer, writeFile } from '../test/harness.js';
 import { freePort } from '../src/deploy/index.js';
 import { WRAPPER_DIR, SWAGGER_UI_DIR } from '../src/jobtypes/python3/python3-job-type.js';
+import { firstAnswer, median } from './first-answer.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-async function firstAnswer(url: string, init: RequestInit, deadline = Date.now() + 60_000): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, init);
-      if (r.status === 200 && (await r.text()).trim() === '42') return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no answer from ${url}`);
-}
-
 const body = JSON.stringify({ numbers: [40, 2] });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function baselineOnce(): Promise<number> {
   const port = await freePort();
