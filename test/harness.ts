@@ -186,3 +186,12 @@ export async function callJob(server: TestServer, path: string, init: { method?:
   }
   return { status: res.status, headers: res.headers, text, json };
 }
+
+/** Resolves once check() is true (errors count as false), or fails after timeoutMs. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

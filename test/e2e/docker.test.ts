@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import Database from 'better-sqlite3';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
-import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { execIn } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -93,7 +94,7 @@ describe('docker target, end to end', () => {
   test('a replica whose process is killed is restarted and the job keeps answering', { skip }, async () => {
     const [first] = await containersOf((await info('adder', '0.0.2')).deployment_id);
     const container = docker.getContainer(first!.Id);
-    await exec(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
+    await execIn(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
     await eventually(async () => (await container.inspect()).RestartCount >= 1 && (await add()).json === 42);
     await eventually(async () => (await info('adder', '0.0.2')).status === 'running');
   });
@@ -166,24 +167,8 @@ describe('docker target, end to end', () => {
 
 /** from inside a job container: GET $PUB_URL/job/adder/latest/health, printing and returning the HTTP status */
 async function probePub(container: Docker.Container): Promise<number> {
-  const code = await exec(container, ['python', '-c',
+  const code = await execIn(container, ['python', '-c',
     "import os, sys, urllib.request; sys.exit(urllib.request.urlopen(os.environ['PUB_URL'] + '/job/adder/latest/health', timeout=10).status)"]);
   return code ?? -1;
 }
 
-/** runs a command in the container and resolves with its exit code */
-async function exec(container: Docker.Container, cmd: string[]): Promise<number | null> {
-  const run = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await run.start({});
-  stream.resume();
-  await new Promise((resolve) => stream.on('end', resolve).on('close', resolve).on('error', resolve));
-  return (await run.inspect()).ExitCode;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

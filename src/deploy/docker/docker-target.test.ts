@@ -14,6 +14,8 @@ import { Reporter } from '../../build/reporter.js';
 import { waitReady } from '../wait-ready.js';
 import type { InstanceRef, InstanceSpec, InstanceState } from '../types.js';
 import { DockerTarget, dockerAvailable } from './index.js';
+import { eventually } from '../../../test/harness.js';
+import { execIn } from '../../../test/docker-exec.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -116,7 +118,7 @@ describe('DockerTarget', () => {
 
   test('PUB_URL inside a container reaches the gateway on the host', { skip }, async () => {
     const [first] = await containersOf(docker, spec);
-    assert.equal(await exec(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
+    assert.equal(await execIn(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
     assert.ok(gatewayHits.includes('/pub/job/probe'), gatewayHits.join(', '));
   });
 
@@ -124,7 +126,7 @@ describe('DockerTarget', () => {
     const [first] = await containersOf(docker, spec);
     const container = docker.getContainer(first!.Id);
     // kills every process but the init and this shell: the job dies, the init exits, the engine restarts the container
-    await exec(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
+    await execIn(container, ['sh', '-c', 'kill -9 -1']).catch(() => {});
     await eventually(async () => (await container.inspect()).RestartCount >= 1);
     const upstream = first!.Config.Labels['racetrack.upstream']!;
     await waitReady([upstream], { timeoutMs: 60_000 });
@@ -137,7 +139,7 @@ describe('DockerTarget', () => {
     target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
     assert.deepEqual(await target.list(), [{ name: 'adder', version: '0.0.2', deploymentId: spec.deploymentId }]);
     const [first] = await containersOf(docker, spec);
-    assert.equal(await exec(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
+    assert.equal(await execIn(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
     assert.equal(gatewayHits.filter((h) => h === '/pub/job/probe').length, 2);
     const otherServer = new DockerTarget({ dataDir: join(dataDir, 'other'), pubUrl: gatewayUrl });
     assert.deepEqual(await otherServer.list(), []);
@@ -187,21 +189,4 @@ async function containersOf(docker: Docker, ref: InstanceRef): Promise<Docker.Co
 async function perform(upstream: string, numbers: number[]): Promise<unknown> {
   const res = await fetch(`http://${upstream}/api/v1/perform`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ numbers }) });
   return res.json();
-}
-
-/** runs a command in the container and resolves with its exit code */
-async function exec(container: Docker.Container, cmd: string[]): Promise<number | null> {
-  const run = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await run.start({});
-  stream.resume();
-  await new Promise((resolve) => stream.on('end', resolve).on('close', resolve).on('error', resolve));
-  return (await run.inspect()).ExitCode;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
