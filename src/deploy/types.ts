@@ -38,6 +38,8 @@ export interface InfrastructureTarget {
   list(): Promise<InstanceRef[]>;
   /** stop everything this server started that must not outlive it (local processes) */
   shutdown(): Promise<void>;
+  /** a deleted version is gone for good: drop what the target still keeps of it (log files) */
+  purge(ref: { name: string; version: string }): Promise<void>;
 }
 
 /** Told by a target when an instance changes state on its own (crash, restart, recovery). */

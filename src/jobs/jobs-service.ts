@@ -146,6 +146,7 @@ export class JobsService {
       this.d.routes.remove(name, version);
       this.d.store.delete(name, version);
       await this.stopInstance(v);
+      await this.d.targets.get(v.target).purge(v);
       this.d.audit.record(subject, 'job.delete', { job: name, detail: version });
     });
   }

@@ -228,7 +228,8 @@ describe('leak', () => {
 
     const end = await settled(server, base);
     const logs = (dir: string) => (existsSync(join(server.dataDir, dir)) ? readdirSync(join(server.dataDir, dir)).length : 0);
-    t.diagnostic(`kept as history: ${logs('logs/deploys')} deploy logs, ${logs('logs/jobs/leaky')} runtime logs of deleted versions`);
+    t.diagnostic(`kept as history: ${logs('logs/deploys')} deploy logs; runtime logs of deleted versions: ${logs('logs/jobs/leaky')}`);
+    assert.equal(logs('logs/jobs/leaky'), 0, 'a deleted version leaves no runtime log');
     t.diagnostic(`after: ${end.fds} fds ${JSON.stringify(end.fdKinds)}, ${end.processes.length} descendant processes, listening ports ${end.ports.join(',')}, ${end.builds.length} build folders, ${end.versions} job_versions rows, ${end.deploymentsTotal} deployments ${JSON.stringify(end.deployments)}`);
 
     const zombies = end.processes.filter((p) => p.state === 'Z');

@@ -190,6 +190,9 @@ export class DockerTarget implements InfrastructureTarget {
     return [...refs.values()];
   }
 
+  /** The engine keeps nothing of a version once stop() removed its containers; images are pruned by retention. */
+  async purge(): Promise<void> {}
+
   /** Containers keep running: only this process's watches and relay end. */
   async shutdown(): Promise<void> {
     this.events?.close();

@@ -157,6 +157,11 @@ export class LocalTarget implements InfrastructureTarget {
     await Promise.all([...this.instances.values()].map((i) => this.stop(i.spec)));
   }
 
+  async purge(ref: { name: string; version: string }): Promise<void> {
+    const path = logPath(this.dataDir, ref);
+    for (const f of [path, `${path}.1`]) rmSync(f, { force: true });
+  }
+
   private pidFile(ref: InstanceRef, replica: Replica): string {
     return join(this.pidDir, `${ref.deploymentId}-${replica.port}.pid`);
   }
