@@ -254,6 +254,19 @@ describe('a crash mid-deploy', () => {
     }
   });
 
+  test('SIGTERM during a push lets the push finish, then the server exits 0; the version serves after a restart', async () => {
+    const repo = await makeJobRepo(job('survivor', '1.1.0', 'return "graceful"', 'time.sleep(1.5)'));
+    const push = pushSsh(server, repo, 'survivor', ['-f']);
+    await waitForPhase(server, 'survivor', 'health');
+    const exit = server.stop();
+    const r = await push;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /survivor 1\.1\.0 is live/);
+    assert.equal(await exit, 0);
+    server = await server.restart();
+    assert.equal((await callJob(server, '/pub/job/survivor/latest/api/v1/perform', { body: {} })).json, 'graceful');
+  });
+
   test('the database passes integrity_check after the crashes', async () => {
     await server.stop();
     const db = new Database(join(server.dataDir, 'racetrack.db'), { readonly: true });

@@ -1,7 +1,9 @@
 // The walking skeleton end to end: git push over SSH and HTTP deploys python3 jobs that answer through pub.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callJob, commitAll, makeJobRepo, pushHttp, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { callJob, commitAll, gitSshEnv, makeJobRepo, pushHttp, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 
 const GREETER = {
   'job.yaml': 'name: greeter\nowner_email: dev@example.com\njobtype: python3:latest\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: greeter.py\n',
@@ -56,6 +58,18 @@ describe('push to deploy, then call', () => {
     assert.match(r.stderr, /401|Authentication failed/i);
   });
 
+  test('git clone over ssh and http gives back the pushed commit', async () => {
+    const dir = tempDir('rt-clone-');
+    const bySsh = await run('git', ['clone', '-q', server.sshUrl('adder'), 'a'], { cwd: dir, env: gitSshEnv(server.keyPath) });
+    assert.equal(bySsh.code, 0, bySsh.stderr);
+    assert.ok(existsSync(join(dir, 'a', 'adder.py')));
+    const byHttp = await run('git', ['clone', '-q', server.httpGitUrl('greeter'), 'g'], { cwd: dir });
+    assert.equal(byHttp.code, 0, byHttp.stderr);
+    assert.ok(existsSync(join(dir, 'g', 'greeter.py')));
+    const missing = await run('git', ['clone', '-q', server.httpGitUrl('nope'), 'n'], { cwd: dir });
+    assert.notEqual(missing.code, 0);
+  });
+
   test('ssh jobs list --json shows both jobs', async () => {
     const r = await server.ssh('jobs list --json');
     assert.equal(r.code, 0, r.stderr);
@@ -83,6 +97,31 @@ describe('push to deploy, then call', () => {
     assert.match(r.stderr, /pre-receive hook declined/);
     const still = await callJob(server, '/pub/job/adder/latest/api/v1/perform', { body: { numbers: [40, 2] } });
     assert.equal(still.json, 42);
+  });
+
+  test('a monorepo deploys the one job whose job.yaml names the remote, from its own folder', async () => {
+    const files = (name: string, answer: string) => ({
+      [`jobs/${name}/job.yaml`]: `name: ${name}\njobtype: python3\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: main.py\n`,
+      [`jobs/${name}/main.py`]: `class Job:\n    def perform(self):\n        return "${answer}"\n`,
+    });
+    const repo = await makeJobRepo({ ...files('mono-a', 'from a'), ...files('mono-b', 'from b') });
+    const r = await pushSsh(server, repo, 'mono-b');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await callJob(server, '/pub/job/mono-b/latest/api/v1/perform', { body: {} })).json, 'from b');
+    const none = await pushSsh(server, repo, 'mono-c');
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /jobs\/mono-a\/job\.yaml \(name "mono-a"\)/);
+    assert.match(none.stderr, /jobs\/mono-b\/job\.yaml \(name "mono-b"\)/);
+  });
+
+  test('a root job.yaml naming another job is rejected; other branches are stored, not deployed', async () => {
+    const repo = await makeJobRepo(GREETER);
+    const wrong = await pushSsh(server, repo, 'not-greeter');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /job\.yaml names "greeter" but this remote is "not-greeter"/);
+    const branch = await run('git', ['push', server.sshUrl('greeter'), 'HEAD:refs/heads/feature'], { cwd: repo, env: gitSshEnv(server.keyPath) });
+    assert.equal(branch.code, 0, branch.stderr);
+    assert.match(branch.stderr, /branch feature stored, not deployed/);
   });
 
   test('unknown ssh command exits 2', async () => {
