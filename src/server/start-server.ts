@@ -22,6 +22,7 @@ import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
 import type { Services } from './services.js';
 import { CallRecorder } from './call-recorder.js';
+import { renderPlatformMetrics } from './platform-metrics.js';
 
 const log = logger('rt:server');
 const VERSION = '0.1.0';
@@ -102,7 +103,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
-    metrics: () => gateway.metrics.render(),
+    metrics: () => gateway.metrics.render() + renderPlatformMetrics(store, deployments, pushes.size),
   });
   const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists, maxPushBytes: settings.maxPushBytes, throttle });
 

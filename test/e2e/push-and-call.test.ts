@@ -130,6 +130,14 @@ describe('push to deploy, then call', () => {
     assert.match(r.stderr, /unknown command "frobnicate"/);
   });
 
+  test('GET /metrics has the gateway\'s counters and the platform\'s gauges', async () => {
+    const r = await callJob(server, '/metrics', { token: null });
+    assert.equal(r.status, 200);
+    assert.match(r.text, /^racetrack_job_versions\{status="running"\} [1-9]/m);
+    assert.match(r.text, /^racetrack_deployments_recent\{status="failed"\} [1-9]/m);
+    assert.match(r.text, /^racetrack_pushes_in_flight 0$/m);
+  });
+
   test('GET /health answers pass', async () => {
     const r = await callJob(server, '/health', { token: null });
     assert.equal(r.status, 200);
