@@ -109,7 +109,8 @@ export class DeployPipeline {
       }
 
       targetName = req.infra ?? manifest.infrastructure_target ?? this.d.defaultInfra;
-      const target = this.d.jobs.target(targetName);
+      const source = req.infra ? 'infra (push option or --infra)' : manifest.infrastructure_target ? `${found.path}: infrastructure_target` : 'RACETRACK_INFRA';
+      const target = this.d.jobs.target(targetName, source);
       this.d.deployments.update(id, { target: targetName });
       const jobType = getJobType(parseJobtype(manifest.jobtype).name);
       req.onAccepted?.();

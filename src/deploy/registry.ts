@@ -9,9 +9,10 @@ export class TargetRegistry {
     this.targets.set(target.name, target);
   }
 
-  get(name: string): InfrastructureTarget {
+  /** @param source where the name came from, named in the error (`infrastructure_target`, `-o infra`, …) */
+  get(name: string, source = 'infrastructure_target'): InfrastructureTarget {
     const t = this.targets.get(name);
-    if (!t) throw new BadRequestError(`infrastructure_target: "${name}" is not available on this server (available: ${this.names().join(', ')})`);
+    if (!t) throw new BadRequestError(`${source}: "${name}" is not available on this server (available: ${this.names().join(', ')})`);
     return t;
   }
 

@@ -105,8 +105,8 @@ export class JobsService {
     };
   }
 
-  target(name: string): InfrastructureTarget {
-    return this.d.targets.get(name);
+  target(name: string, source?: string): InfrastructureTarget {
+    return this.d.targets.get(name, source);
   }
 
   /** A first deploy of NAME VERSION has started: calls to that exact version get 503 (starting), not 404. */

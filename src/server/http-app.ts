@@ -37,7 +37,12 @@ export function createHttpApp(deps: HttpAppDeps): Server {
 function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): void {
   const url = req.url ?? '/';
   if (url.startsWith('/pub/')) return deps.gateway.handleRequest(req, res);
-  const parsed = new URL(url, 'http://racetrack');
+  let parsed: URL;
+  try {
+    parsed = new URL(url, 'http://racetrack');
+  } catch {
+    return sendJson(res, 400, { error: 'malformed request target' });
+  }
   if (parsed.pathname === '/health') return sendJson(res, 200, deps.health());
   if (parsed.pathname === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

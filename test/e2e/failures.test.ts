@@ -72,6 +72,16 @@ describe('failure semantics', () => {
     assert.match(again.stderr, /already serves commit [0-9a-f]{7}: nothing to do/);
   });
 
+  test('a target this server does not have rejects the push, naming where it was asked for', async () => {
+    const r = await pushSsh(server, await makeJobRepo(job('steady', '1.0.3')), 'steady', ['-f', '-o', 'infra=kubernetes']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /infra \(push option or --infra\): "kubernetes" is not available on this server \(available: local/);
+    const files = job('steady', '1.0.3');
+    const m = await pushSsh(server, await makeJobRepo({ ...files, 'job.yaml': `${files['job.yaml']}infrastructure_target: kubernetes\n` }), 'steady', ['-f']);
+    assert.match(m.stderr, /job\.yaml: infrastructure_target: "kubernetes" is not available on this server/);
+    assert.equal((await callJob(server, '/pub/job/steady/latest/api/v1/perform', { body: {} })).json, 'v1');
+  });
+
   test('an unknown push option rejects the push, naming it', async () => {
     const r = await pushSsh(server, await makeJobRepo(job('steady', '1.0.2')), 'steady', ['-f', '-o', 'turbo']);
     assert.notEqual(r.code, 0);
