@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { callJob, commitAll, git, gitSshEnv, makeJobRepo, makeSshKey, pushHttp, pushSsh, run, sshArgs, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
@@ -133,6 +134,8 @@ describe('failure semantics', () => {
       const r = await fetch(`${server.httpUrl}${path}`, { headers: { 'X-Racetrack-Auth': server.token } });
       assert.ok([400, 404].includes(r.status), `${path}: ${r.status}`);
     }
+    const raw = await rawRequest(server.httpUrl, 'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.equal((await callJob(server, '/pub/job/steady/latest/api/v1/perform', { body: {} })).json, 'v1');
   });
 
@@ -294,4 +297,16 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Sends bytes as they are (no client-side URL checks) and resolves with the whole answer. */
+function rawRequest(httpUrl: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(httpUrl);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => socket.end(text));
+    socket.on('data', (b: Buffer) => (answer += b.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
 }
