@@ -2,13 +2,14 @@
 // a killed replica comes back; a server restart re-adopts the running containers; move and delete.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import Database from 'better-sqlite3';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
 import { execIn } from '../docker-exec.js';
+import { shoutyJob, tinyWheel, TINY_WHEEL_NAME } from '../tiny-wheel.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -149,6 +150,21 @@ describe('docker target, end to end', () => {
     assert.deepEqual(await containersOf(job.deployment_id), []);
     assert.equal((await add()).status, 404);
   });
+  test('requirements install in a build stage: local wheels work, build secrets stay out of the image history', { skip }, async () => {
+    assert.equal((await server.ssh('secrets set shouty-docker PIP_EXTRA_SECRET=s3cr3t-build-value --build')).code, 0);
+    const shouty = await makeJobRepo(shoutyJob('shouty-docker', 'build_env:\n  PIP_DISABLE_PIP_VERSION_CHECK: "1"\n'));
+    mkdirSync(join(shouty, 'wheels'));
+    writeFileSync(join(shouty, 'wheels', TINY_WHEEL_NAME), tinyWheel());
+    await commitAll(shouty, 'wheel');
+    const r = await pushSsh(server, shouty, 'shouty-docker', ['-o', 'infra=docker']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await callJob(server, '/pub/job/shouty-docker/latest/api/v1/perform', { body: { text: 'hey' } })).json, 'HEY!');
+    const [container] = await containersOf((await info('shouty-docker', '1.0.0')).deployment_id);
+    const history = await docker.getImage(container!.Image).history();
+    assert.ok(!JSON.stringify(history).includes('s3cr3t-build-value'), 'no build secret in the image history');
+    assert.equal((await server.ssh('jobs delete shouty-docker --all')).code, 0);
+  });
+
   test('a container that no version records is reported as orphaned by jobs list --all', { skip }, async () => {
     writeFileSync(join(repo, 'job.yaml'), readFileSync(join(repo, 'job.yaml'), 'utf8').replace(/^version: .*$/m, 'version: 0.0.3'));
     await commitAll(repo, '0.0.3');

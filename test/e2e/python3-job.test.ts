@@ -1,24 +1,10 @@
 // The python3 job type through real pushes: every endpoint of Racetrack's convention, chains, env, requirements.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
-
-/** A wheel built by hand (a zip with METADATA/WHEEL/RECORD), since no package index is reachable. */
-function tinyWheelFiles(): Record<string, string> {
-  const script = `
-import base64, zipfile, io, sys
-buf = io.BytesIO()
-with zipfile.ZipFile(buf, 'w') as z:
-    z.writestr('tinylib/__init__.py', 'def shout(s):\\n    return s.upper() + "!"\\n')
-    z.writestr('tinylib-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: tinylib\\nVersion: 1.0\\n')
-    z.writestr('tinylib-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: racetrack-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')
-    z.writestr('tinylib-1.0.dist-info/RECORD', '')
-sys.stdout.write(base64.b64encode(buf.getvalue()).decode())
-`;
-  const b64 = spawnSync('python3', ['-c', script]).stdout.toString();
-  return { 'wheels/tinylib-1.0-py3-none-any.whl.b64': b64 };
-}
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { shoutyJob, tinyWheel, TINY_WHEEL_NAME } from '../tiny-wheel.js';
 
 describe('python3 job type, deployed by push', () => {
   let server: TestServer;
@@ -123,17 +109,9 @@ describe('python3 job type, deployed by push', () => {
   });
 
   test('requirements_path installs a local wheel into the version\'s virtualenv, streaming pip', async () => {
-    const wheel = tinyWheelFiles();
-    const b64 = Object.values(wheel)[0]!;
-    const repo = await makeJobRepo({
-      'job.yaml': 'name: shouty\njobtype: python3\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: shouty.py\n  requirements_path: requirements.txt\n',
-      'requirements.txt': './wheels/tinylib-1.0-py3-none-any.whl\n',
-      'shouty.py': 'import tinylib\nclass Shouty:\n    def perform(self, text: str):\n        return tinylib.shout(text)\n',
-    });
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    mkdirSync(`${repo}/wheels`, { recursive: true });
-    writeFileSync(`${repo}/wheels/tinylib-1.0-py3-none-any.whl`, Buffer.from(b64, 'base64'));
-    const { commitAll } = await import('../harness.js');
+    const repo = await makeJobRepo(shoutyJob('shouty'));
+    mkdirSync(join(repo, 'wheels'));
+    writeFileSync(join(repo, 'wheels', TINY_WHEEL_NAME), tinyWheel());
     await commitAll(repo, 'wheel');
     const r = await pushSsh(server, repo, 'shouty');
     assert.equal(r.code, 0, r.stderr);

@@ -7,6 +7,7 @@ import { BadRequestError } from '../../core/errors.js';
 import { runProcess } from '../../core/run-process.js';
 import type { Artifact, BuildContext, Command, DockerRecipe, JobEnv, JobType } from '../types.js';
 import { validatePython3Extra } from './validate-python3-extra.js';
+import { localRequirementPaths } from './local-requirement-paths.js';
 
 export const WRAPPER_DIR = fileURLToPath(new URL('./wrapper', import.meta.url));
 export const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -87,27 +88,35 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
   if (extra.home_page !== undefined) args.push('--home-page', String(extra.home_page));
   if (extra.max_concurrency !== undefined) args.push('--max-concurrency', String(extra.max_concurrency));
   if (extra.max_concurrency_queue !== undefined) args.push('--max-concurrency-queue', String(extra.max_concurrency_queue));
-  // build_env reaches RUN steps as build args; only names that are valid ARG names can be declared
+  const systemDeps = ctx.manifest.system_dependencies.length
+    ? [`RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
+    : [];
+  // build_env (with build secrets) reaches only the stage that installs the requirements, as build args;
+  // the image that runs copies the finished venv, so its history holds none of them
   const buildArgs = Object.keys(ctx.buildEnv).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  const depsStage = requirements
+    ? [
+      'FROM ${BASE_IMAGE} AS requirements',
+      ...systemDeps,
+      ...buildArgs.map((k) => `ARG ${k}`),
+      'WORKDIR /src/job',
+      ...[requirements, ...localRequirementPaths(ctx.jobDir, requirements)].map((p) => `COPY ${JSON.stringify([`job/${p}`, `/src/job/${p}`])}`),
+      // a venv works on any base (PEP 668 or not)
+      `RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --disable-pip-version-check --no-input -r ${JSON.stringify(requirements)}`,
+    ]
+    : [];
   const lines = [
     'ARG BASE_IMAGE',
+    ...depsStage,
     'FROM ${BASE_IMAGE}',
-    ...buildArgs.map((k) => `ARG ${k}`),
-    ...(ctx.manifest.system_dependencies.length
-      ? [`RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
-      : []),
+    ...systemDeps,
     // what every job shares comes first, so the engine's layer cache serves it; only the job's own steps are built per push
     'COPY wrapper/ /src/wrapper/',
     'COPY swagger-ui/ /src/swagger-ui/',
     'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
     'WORKDIR /src/job',
     `EXPOSE ${CONTAINER_PORT}`,
-    // requirements before the code, so a code-only change reuses the installed layer; a venv works on any base (PEP 668 or not)
-    ...(requirements
-      ? [`COPY ${JSON.stringify([`job/${requirements}`, `/src/job/${requirements}`])}`,
-        `RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --disable-pip-version-check --no-input -r ${JSON.stringify(`/src/job/${requirements}`)}`,
-        'ENV PATH=/opt/venv/bin:$PATH']
-      : []),
+    ...(requirements ? ['COPY --from=requirements /opt/venv /opt/venv', 'ENV PATH=/opt/venv/bin:$PATH'] : []),
     'COPY job/ /src/job/',
     `CMD ${JSON.stringify(args)}`,
   ];
