@@ -74,7 +74,15 @@ export class LocalTarget implements InfrastructureTarget {
     if (replica.restarts === 0) inst.log.write(`racetrack: starting replica on port ${replica.port}, ${limits.description}\n`);
     const child = spawn(limits.cmd, limits.args, {
       cwd: cmd.cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...cmd.env, ...limits.env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        LANG: 'C.UTF-8',
+        // the job ends itself if this process dies without stopping it (kill -9)
+        RACETRACK_SUPERVISOR_PID: String(process.pid),
+        ...cmd.env,
+        ...limits.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so stop() also ends what the job started
     });

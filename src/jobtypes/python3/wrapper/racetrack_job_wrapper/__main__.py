@@ -23,6 +23,17 @@ INIT_FAILURE_GRACE_SECONDS = 2  # /live reports the error for this long before t
 DRAIN_SECONDS = 4  # on SIGTERM, calls in flight get this long to finish (the supervisor kills at 5 s)
 
 
+def exit_when_orphaned(supervisor_pid: int) -> None:
+    """A local job lives only as long as the server that started it: if that process dies (even by
+    kill -9, which gives it no chance to stop us), the job ends too instead of running unowned."""
+    def watch() -> None:
+        while os.getppid() == supervisor_pid:
+            time.sleep(1)
+        logger.warning('the racetrack server (pid %d) is gone; stopping', supervisor_pid)
+        os._exit(0)
+    threading.Thread(target=watch, name='supervisor-watch', daemon=True).start()
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog='python3 -m racetrack_job_wrapper', description='Serve a Racetrack python3 job over HTTP')
     parser.add_argument('--entrypoint-path', required=True, help='the .py file with the job class, relative to the job root (cwd)')
@@ -48,6 +59,8 @@ def main() -> None:
         stop_requested.set()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    if os.environ.get('RACETRACK_SUPERVISOR_PID', '').isdigit():
+        exit_when_orphaned(int(os.environ['RACETRACK_SUPERVISOR_PID']))
     metrics = Metrics()
     app = App(health, metrics, SwaggerDocs(health.job_name, args.swagger_ui_dir), args.home_page)
     server = HttpServer(args.host, args.port, app.handle, split_prefix)
