@@ -47,12 +47,6 @@ export function jobStore(db: Db) {
     createFamily(name: string, ownerEmail: string): void {
       db.insert(jobs).values({ name, ownerEmail, createdAt: Date.now() }).onConflictDoNothing().run();
     },
-    deleteFamily(name: string): void {
-      db.delete(jobs).where(eq(jobs.name, name)).run();
-    },
-    families(): string[] {
-      return db.select({ n: jobs.name }).from(jobs).all().map((r) => r.n);
-    },
     versions(name?: string): JobVersion[] {
       const q = db.select().from(jobVersions);
       const rows = name ? q.where(eq(jobVersions.name, name)).orderBy(desc(jobVersions.createdAt)).all()

@@ -36,9 +36,6 @@ export function userStore(db: Db) {
     keys(userId: number): SshKey[] {
       return db.select().from(sshKeys).where(eq(sshKeys.userId, userId)).orderBy(sshKeys.id).all();
     },
-    allKeys(): SshKey[] {
-      return db.select().from(sshKeys).all();
-    },
     keyByFingerprint(fp: string): SshKey | undefined {
       return db.select().from(sshKeys).where(eq(sshKeys.fingerprint, fp)).get();
     },

@@ -211,13 +211,6 @@ export class JobsService {
     this.d.routes.upsert(this.routeOf({ ...v, status }));
   }
 
-  setStatus(name: string, version: string, status: JobVersionStatus): void {
-    const v = this.d.store.get(name, version);
-    if (!v || v.status === status) return;
-    this.d.store.setStatus(name, version, status);
-    this.d.routes.upsert(this.routeOf({ ...v, status }));
-  }
-
   routeOf(v: JobVersion): RouteVersion {
     return {
       name: v.name,

@@ -40,7 +40,7 @@ test('cached resolutions follow every change', () => {
   t.remove('a', '1.0.0');
   assert.equal(t.resolve('a', '1.x'), undefined);
   assert.equal(t.hasJob('a'), true);
-  t.removeJob('a');
+  t.remove('a', '1.1.0');
   assert.equal(t.hasJob('a'), false);
   t.replaceAll([v('a', '3.0.0'), v('b', '1.0.0')]);
   assert.equal(t.resolve('a', 'latest')?.version, '3.0.0');

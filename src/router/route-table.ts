@@ -30,10 +30,6 @@ export class RouteTable {
     this.#set(name, versions.filter((v) => v.version !== version));
   }
 
-  removeJob(name: string): void {
-    if (this.#jobs.delete(name)) this.#changed();
-  }
-
   /** Makes `version` a candidate for `latest` and x-patterns. False when there is no such version. */
   promote(name: string, version: string): boolean {
     const v = this.get(name, version);
