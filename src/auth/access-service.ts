@@ -7,9 +7,9 @@ import type { AuthService, Subject } from './auth-service.js';
 import { subjectRef } from './auth-service.js';
 import { parseScope, parseSubjectRef } from './scopes.js';
 import { parsePublicKey } from './parse-public-key.js';
+import { isValidJobName } from '../manifest/index.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ESC_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function parseEmail(raw: string): string {
   if (!EMAIL.test(raw)) throw new BadRequestError(`email: "${raw}" is not an email address`);
@@ -147,7 +147,8 @@ export class AccessService {
   }
 
   createEsc(actor: Subject, name: string): void {
-    if (!ESC_NAME.test(name)) throw new BadRequestError(`esc name: "${name}" must be 1–63 chars of A-Za-z0-9_.- starting with a letter or digit`);
+    // ESC names follow the job-name rule: they appear in the same places (subjects, URLs, tables)
+    if (!isValidJobName(name)) throw new BadRequestError(`esc name: "${name}" must be 1–63 chars of A-Za-z0-9_.- starting with a letter or digit`);
     this.asAdmin(actor, 'esc.create', () => this.auth.createEsc(name));
     this.audit.record(actor, 'esc.create', { detail: name });
   }
@@ -185,7 +186,7 @@ export class AccessService {
     const ref = parseSubjectRef(subject);
     if (ref.kind === 'user' && !this.users.byEmail(ref.name)) throw new NotFoundError(`user ${ref.name} not found`);
     if (ref.kind === 'esc' && !this.auth.escs().includes(ref.name)) throw new NotFoundError(`esc "${ref.name}" not found`);
-    if (job !== '*' && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(job)) throw new BadRequestError(`job: "${job}" is not a job name or *`);
+    if (job !== '*' && !isValidJobName(job)) throw new BadRequestError(`job: "${job}" is not a job name or *`);
     return { s: `${ref.kind}:${ref.name}`, j: job, sc: parseScope(scope) };
   }
 }
