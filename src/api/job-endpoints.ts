@@ -19,10 +19,7 @@ export const jobEndpoints: Endpoint[] = [
     path: '/job/:name/:version',
     handle(ctx) {
       const { services } = ctx.deps;
-      const who = ctx.subject();
-      const name = jobName(ctx);
-      services.auth.require(who, 'read_job', name);
-      return { body: services.jobs.view(services.jobs.get(name, ctx.params.version)) };
+      return { body: services.jobs.view(services.jobs.read(ctx.subject(), jobName(ctx), ctx.params.version)) };
     },
   },
   {

@@ -31,14 +31,12 @@ export class DeploysService {
 
   /** The build log of the deploy that made NAME VERSION. */
   buildLog(actor: Subject, name: string, version?: string): string {
-    this.auth.require(actor, 'read_job', name);
-    return this.show(actor, this.jobs.get(name, version).deploymentId).log;
+    return this.show(actor, this.jobs.read(actor, name, version).deploymentId).log;
   }
 
   /** Rebuild and restart NAME VERSION from its stored commit, optionally on another target. */
   async redeploy(actor: Subject, name: string, version: string, reporter: Reporter, infra?: string): Promise<DeployOutcome> {
-    this.auth.require(actor, 'read_job', name);
-    const v = this.jobs.get(name, version);
+    const v = this.jobs.read(actor, name, version);
     const action = infra && infra !== v.target ? 'job.move' : 'job.redeploy';
     try {
       const outcome = await this.pipeline.deploy({

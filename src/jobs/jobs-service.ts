@@ -71,6 +71,12 @@ export class JobsService {
     return this.d.store.versions(name);
   }
 
+  /** What `jobs info` and GET /job/NAME/VERSION show: the version, if the subject may read the job. */
+  read(subject: Subject, name: string, version?: string): JobVersion {
+    this.d.auth.require(subject, 'read_job', name);
+    return this.get(name, version);
+  }
+
   /** NAME [VERSION]: an exact version, `latest`/x-pattern through the route table, or the newest when omitted. */
   get(name: string, version?: string): JobVersion {
     const exact = version && this.d.store.get(name, version);

@@ -34,9 +34,7 @@ export const jobsCommands: SshCommand[] = [
     usage: 'NAME [VERSION] [--json]',
     async run({ args, services, out, subject }) {
       const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, { min: 1, max: 2, usage: 'jobs info NAME [VERSION] [--json]' });
-      const name = parseJobName(positionals[0]!);
-      services.auth.require(subject, 'read_job', name);
-      const view = services.jobs.view(services.jobs.get(name, positionals[1]));
+      const view = services.jobs.view(services.jobs.read(subject, parseJobName(positionals[0]!), positionals[1]));
       if (values.json) return out(`${JSON.stringify(view, null, 2)}\n`);
       const rows: [string, string][] = [
         ['name', view.name], ['version', `${view.version}${view.latest ? ' (latest)' : ''}`], ['status', view.status],
