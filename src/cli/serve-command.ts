@@ -1,11 +1,11 @@
 // `racetrack serve`: the whole platform in one process, until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { loadSettings, SETTING_FLAGS, type SettingName } from '../config/index.js';
+import { loadSettings, settingEnvName, SETTING_FLAGS, type SettingName } from '../config/index.js';
 import { startServer } from '../server/start-server.js';
 
 export function registerServe(program: Command): void {
   const serve = program.command('serve').description('run the Racetrack server (git remote, gateway, API)');
-  for (const [flag, name] of Object.entries(SETTING_FLAGS)) serve.option(`--${flag} <value>`, `overrides ${envName(name)}`);
+  for (const [flag, name] of Object.entries(SETTING_FLAGS)) serve.option(`--${flag} <value>`, `overrides ${settingEnvName(name)}`);
   serve.action(async (opts: Record<string, string>) => {
     const flags: Partial<Record<SettingName, string>> = {};
     for (const [flag, name] of Object.entries(SETTING_FLAGS)) {
@@ -30,8 +30,4 @@ export function registerServe(program: Command): void {
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function envName(name: SettingName): string {
-  return `RACETRACK_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }

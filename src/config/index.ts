@@ -1,1 +1,1 @@
-export { loadSettings, SETTING_FLAGS, type Settings, type SettingName } from './load-settings.js';
+export { loadSettings, settingEnvName, SETTING_FLAGS, type Settings, type SettingName } from './load-settings.js';

@@ -52,6 +52,11 @@ const KEYS = {
 } as const;
 
 export type SettingName = keyof typeof KEYS;
+
+/** the env var of a setting, e.g. RACETRACK_HTTP_PORT */
+export function settingEnvName(name: SettingName): string {
+  return KEYS[name].env;
+}
 export const SETTING_FLAGS: Record<string, SettingName> = Object.fromEntries(
   Object.entries(KEYS).map(([name, k]) => [k.key.replace(/_/g, '-'), name as SettingName]),
 );

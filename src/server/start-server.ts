@@ -56,11 +56,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
 
   let httpBase = '';
   const publicUrl = () => settings.publicUrl ?? httpBase;
+  // jobs on this machine reach the gateway on loopback, whatever address the listener binds
+  const pubUrl = () => `http://127.0.0.1:${port(http)}/pub`;
   const routes = new RouteTable();
   const targets = new TargetRegistry();
   const jobs: JobsService = new JobsService({
     store, targets, routes, auth,
-    pubUrl: () => `http://127.0.0.1:${port(http)}/pub`,
+    pubUrl,
     publicUrl: () => publicUrl(),
     secretsFor: (name) => secrets.values(name, false),
     readyTimeoutMs: settings.readyTimeoutMs,
@@ -72,7 +74,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       dataDir: settings.dataDir,
       baseImages: { python3: settings.python3BaseImage },
       imageRetention: settings.dockerImageRetention,
-      pubUrl: () => `http://127.0.0.1:${port(http)}/pub`,
+      pubUrl,
       onStatus: (ref, state) => jobs.onInstanceState(ref, state),
     }));
   }
