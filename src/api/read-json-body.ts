@@ -1,20 +1,16 @@
 // Reads a JSON object request body, bounded: a body over the limit is refused (413) before it is all read.
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, RtError } from '../core/errors.js';
+import { readBoundedBody } from '../core/read-bounded-body.js';
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const tooLarge = () => new RtError(`request body larger than ${formatBytes(limit)}`, { code: 'too_large', httpStatus: 413 });
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
+  const raw = await readBoundedBody(req, limit);
+  if (!raw) throw tooLarge();
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new BadRequestError('request body is not JSON');
   }

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
+import { readBoundedBody } from '../core/read-bounded-body.js';
 import { Reporter } from '../build/reporter.js';
 import type { PushRegistry } from './push-registry.js';
 import type { Push, PushHandler, RefUpdate } from './types.js';
@@ -32,7 +33,7 @@ export async function startHookServer(registry: PushRegistry, handler: PushHandl
 async function handle(req: IncomingMessage, res: ServerResponse, registry: PushRegistry, handler: PushHandler): Promise<void> {
   let body: HookRequest;
   try {
-    body = JSON.parse(await readBody(req)) as HookRequest;
+    body = JSON.parse((await readBoundedBody(req, MAX_HOOK_BODY))?.toString() ?? '') as HookRequest;
   } catch {
     res.writeHead(400).end();
     return;
@@ -76,18 +77,4 @@ function parseRefs(stdin: string): RefUpdate[] {
 function pickGitEnv(env: Record<string, string> = {}): Record<string, string> {
   const keep = ['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH'];
   return Object.fromEntries(Object.entries(env).filter(([k, v]) => keep.includes(k) && typeof v === 'string'));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_HOOK_BODY) req.destroy(new Error('hook request too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    req.on('error', reject);
-  });
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logger } from '../core/log.js';
+import { readBoundedBody } from '../core/read-bounded-body.js';
 import { bufferedCall } from './buffered-call.js';
 import type { RoutedCall } from './route-call.js';
 import { sendJson } from './send-json.js';
@@ -30,7 +31,7 @@ export class AsyncCalls {
   /** `POST /pub/async/new/job/…` once routed and authorised: 201 with the task id, the call runs on. */
   async create(req: IncomingMessage, res: ServerResponse, call: RoutedCall): Promise<void> {
     const declared = Number(req.headers['content-length'] ?? 0);
-    const body = declared > this.o.maxBodyBytes ? undefined : await readBody(req, this.o.maxBodyBytes);
+    const body = declared > this.o.maxBodyBytes ? undefined : await readBoundedBody(req, this.o.maxBodyBytes);
     if (!body) {
       sendJson(res, 413, errorBody(call, `the request body is larger than ${this.o.maxBodyBytes} bytes`), ['connection', 'close']);
       return;
@@ -137,18 +138,6 @@ export class AsyncCalls {
     sendJson(res, status, { error, job_name: task.jobName, job_version: task.jobVersion, request_id: id, task_id: id });
     return undefined;
   }
-}
-
-/** The whole body, or undefined once it passes `max` bytes (leaving the loop destroys the request: no point reading on). */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function pairs(flat: readonly string[]): HeaderPairs {
