@@ -1,7 +1,7 @@
 // End-to-end harness: the real server as a child process on port 0 with a temp data dir,
 // the real git and OpenSSH clients, and helpers to make job repos and call the gateway.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -187,11 +187,28 @@ export async function callJob(server: TestServer, path: string, init: { method?:
   return { status: res.status, headers: res.headers, text, json };
 }
 
+/** Resolves with fn's first defined result (a throw counts as undefined), or fails naming `what` after ms. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Resolves once check() is true (errors count as false), or fails after timeoutMs. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
+  await waitFor('a condition', async () => ((await check()) ? true : undefined), timeoutMs);
+}
+
+/** true while the process exists and is not a zombie (an orphan may wait a while to be reaped by init) */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { callJob, commitAll, git, gitSshEnv, makeJobRepo, makeSshKey, pushHttp, pushSsh, run, sshArgs, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
+import { callJob, commitAll, git, gitSshEnv, isRunning, makeJobRepo, makeSshKey, pushHttp, pushSsh, run, sshArgs, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 
 const job = (name: string, version: string, body = 'return "v1"', init = '') => ({
   'job.yaml': `name: ${name}\njobtype: python3\nversion: ${version}\njobtype_extra:\n  entrypoint_path: j.py\n`,
@@ -289,15 +289,6 @@ describe('a crash mid-deploy', () => {
   });
 });
 
-/** true while the process exists and is not a zombie (an orphan whose parent died may wait to be reaped) */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Sends bytes as they are (no client-side URL checks) and resolves with the whole answer. */
 function rawRequest(httpUrl: string, text: string): Promise<string> {

@@ -1,8 +1,7 @@
 // The local target as a supervisor: replicas, crash restarts, memory limits, readiness, and server restarts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { callJob, isRunning, makeJobRepo, pushSsh, startTestServer, waitFor, type TestServer } from '../harness.js';
 
 const PHOENIX = {
   'job.yaml': [
@@ -28,16 +27,6 @@ const PHOENIX = {
 
 async function info(server: TestServer, name: string) {
   return JSON.parse((await server.ssh(`jobs info ${name} --json`)).stdout) as { status: string; upstreams: string[]; error: string | null };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const pidsOf = async (upstreams: string[]) => Promise.all(upstreams.map(async (u) => {
@@ -163,15 +152,7 @@ describe('local target', () => {
     const { upstreams } = await info(server, 'phoenix');
     const oldPids = await pidsOf(upstreams);
     await server.kill();
-    const running = (pid: number) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'; // a zombie waits for init to reap it: not running
-      } catch {
-        return false;
-      }
-    };
-    await waitFor('the orphaned job processes to end', async () => (oldPids.some(running) ? undefined : true), 10_000);
+    await waitFor('the orphaned job processes to end', async () => (oldPids.some(isRunning) ? undefined : true), 10_000);
     server = await server.restart();
     assert.equal((await callJob(server, '/pub/job/phoenix/latest/api/v1/perform', { body: {} })).status, 200);
   });
