@@ -1,11 +1,11 @@
-// Thin git hook client: tells the racetrack server which refs moved and relays its streamed answer.
-// stdout reaches the pusher as `remote:` lines; the exit code is the server's verdict.
+// Thin git hook client: tells the racetrack server, over its unix-socket hook channel, which refs moved and
+// relays its streamed answer. stdout reaches the pusher as `remote:` lines; the exit code is the server's verdict.
 'use strict';
 const http = require('node:http');
 
 module.exports = function runHook(hook) {
-  const { RACETRACK_HOOK_URL: url, RACETRACK_HOOK_SECRET: secret, RACETRACK_PUSH_ID: pushId } = process.env;
-  if (!url || !secret || !pushId) {
+  const { RACETRACK_HOOK_SOCKET: socketPath, RACETRACK_HOOK_SECRET: secret, RACETRACK_PUSH_ID: pushId } = process.env;
+  if (!socketPath || !secret || !pushId) {
     process.stdout.write(' !     this repository only accepts pushes through the racetrack server\n');
     process.exit(1);
   }
@@ -18,10 +18,12 @@ module.exports = function runHook(hook) {
     for (const k of ['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH']) {
       if (process.env[k]) gitEnv[k] = process.env[k];
     }
-    const body = JSON.stringify({ pushId, hook, stdin: Buffer.concat(chunks).toString(), options, gitEnv });
-    const req = http.request(`${url}/${hook}`, {
+    const body = JSON.stringify({ hook, stdin: Buffer.concat(chunks).toString(), options, gitEnv });
+    const req = http.request({
+      socketPath,
+      path: `/hook/${hook}`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-racetrack-hook-secret': secret },
+      headers: { 'content-type': 'application/json', 'x-racetrack-push-id': pushId, 'x-racetrack-hook-secret': secret },
     }, (res) => {
       if (res.statusCode !== 200) {
         process.stdout.write(` !     racetrack refused the hook call (HTTP ${res.statusCode})\n`);

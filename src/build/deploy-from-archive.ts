@@ -10,7 +10,7 @@ import { runProcess } from '../core/run-process.js';
 import type { JobsService } from '../jobs/jobs-service.js';
 import { waitNotice, type DeployOutcome, type DeployPipeline } from './deploy-pipeline.js';
 import type { Reporter } from './reporter.js';
-import { unpackTarGz } from './unpack-tar-gz.js';
+import { unpackTarGz, type UnpackQuota } from './unpack-tar-gz.js';
 
 export interface ArchiveDeployRequest {
   jobName: string;
@@ -25,18 +25,21 @@ export interface ArchiveDeployRequest {
 }
 
 export interface ArchiveDeployDeps {
-  repos: { ensure(name: string): Promise<string> };
+  repos: { lease(name: string): Promise<{ path: string; release(): Promise<void> }> };
   pipeline: DeployPipeline;
   jobs: JobsService;
+  /** RACETRACK_MAX_JOB_BYTES / RACETRACK_MAX_JOB_FILES */
+  quota: UnpackQuota;
 }
 
 export async function deployFromArchive(deps: ArchiveDeployDeps, req: ArchiveDeployRequest, reporter: Reporter): Promise<DeployOutcome> {
   // before the repo is created, as for a push
   deps.pipeline.checkPermission(req.deployer, req.jobName);
-  const repoPath = await deps.repos.ensure(req.jobName);
+  const lease = await deps.repos.lease(req.jobName);
+  const repoPath = lease.path;
   // the lock spans commit to ref update, as a push holds it from pre- to post-receive: main cannot move in between
   return deps.jobs.locks.with(req.jobName, async () => {
-    const commit = await commitArchive(repoPath, req);
+    const commit = await commitArchive(repoPath, req, deps.quota);
     const outcome = await deps.pipeline.deployLocked({
       jobName: req.jobName,
       source: { repoPath, commit, gitEnv: {} },
@@ -48,16 +51,16 @@ export async function deployFromArchive(deps: ArchiveDeployDeps, req: ArchiveDep
     deps.jobs.promote(outcome.name, outcome.version);
     await git(repoPath, ['update-ref', 'refs/heads/main', commit]);
     return outcome;
-  }, waitNotice(reporter, req.jobName));
+  }, waitNotice(reporter, req.jobName)).finally(() => lease.release());
 }
 
 /** Unpacks into a temporary work tree and commits it with a temporary index; the bare repo gets only objects. */
-async function commitArchive(repoPath: string, req: ArchiveDeployRequest): Promise<string> {
+async function commitArchive(repoPath: string, req: ArchiveDeployRequest, quota: UnpackQuota): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'rt-upload-'));
   try {
     const work = join(tmp, 'tree');
     mkdirSync(work);
-    unpackTarGz(req.archive, work);
+    await unpackTarGz(req.archive, work, quota);
     if (req.manifest) writeFileSync(join(work, 'job.yaml'), stringify(req.manifest));
     const env = { GIT_WORK_TREE: work, GIT_INDEX_FILE: join(tmp, 'index') };
     await git(repoPath, ['add', '--all', '.'], env, work);

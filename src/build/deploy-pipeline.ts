@@ -15,7 +15,7 @@ import type { JobsService } from '../jobs/jobs-service.js';
 import { checkReservedEnv } from '../jobs/job-env.js';
 import { Reporter } from './reporter.js';
 import type { AuditLog } from '../audit/index.js';
-import { exportCommit, listCommitFiles, treeReader, type GitSource } from './workspace.js';
+import { assertLinksInside, assertTreeWithin, exportCommit, listCommitFiles, treeReader, type GitSource, type TreeQuota } from './workspace.js';
 
 const log = logger('rt:build');
 
@@ -47,6 +47,8 @@ export interface PipelineDeps {
   python: string;
   defaultInfra: string;
   readyTimeoutMs: number;
+  /** the largest commit a deploy exports (RACETRACK_MAX_JOB_BYTES / RACETRACK_MAX_JOB_FILES) */
+  jobQuota: TreeQuota;
   auth: AuthService;
   jobs: JobsService;
   jobStore: JobStore;
@@ -83,8 +85,10 @@ export class DeployPipeline {
 
     try {
       phase('export', `Deploying ${req.jobName} from ${req.source.commit.slice(0, 7)} (deployment ${id})`);
+      await assertTreeWithin(req.source, this.d.jobQuota);
       await exportCommit(req.source, buildDir);
       const found = findManifest(req.jobName, await listCommitFiles(req.source), treeReader(buildDir));
+      assertLinksInside(join(buildDir, found.root), found.root);
       const { manifest, warnings } = loadManifest(found.text, {
         path: found.path,
         readFile: treeReader(buildDir),

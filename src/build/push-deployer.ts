@@ -17,10 +17,18 @@ export class PushDeployer implements PushHandler {
   private readonly pending = new Map<string, DeployOutcome>();
   /** a deploying push holds its job's lock until git has moved the branch (or the push ends) */
   private readonly locks = new Map<string, Release>();
+  /** pre-receive work in flight: a push whose pusher went away keeps its lock until this settles */
+  private readonly running = new Map<string, Promise<void>>();
 
   constructor(private readonly pipeline: DeployPipeline, private readonly jobs: JobsService, private readonly publicUrl: () => string) {}
 
-  async preReceive(push: Push, reporter: Reporter): Promise<void> {
+  preReceive(push: Push, reporter: Reporter): Promise<void> {
+    const work = this.deployPushed(push, reporter);
+    this.running.set(push.id, work.then(() => {}, () => {}));
+    return work;
+  }
+
+  private async deployPushed(push: Push, reporter: Reporter): Promise<void> {
     const options = parsePushOptions(push.options);
     if (push.refs.some((r) => DEPLOY_BRANCHES.includes(r.ref) && !ZERO_SHA.test(r.newSha))) {
       this.locks.set(push.id, await this.jobs.locks.acquire(push.jobName, waitNotice(reporter, push.jobName)));
@@ -60,11 +68,18 @@ export class PushDeployer implements PushHandler {
     }
   }
 
-  /** The git process of a push is gone: whatever happened, its lock is free. */
+  /**
+   * The git process of a push is gone (or post-receive is done): its lock is freed once its pre-receive work
+   * has settled, so a pusher who disconnects mid-deploy cannot let another deploy of the job run beside this one.
+   */
   pushEnded(pushId: string): void {
-    this.locks.get(pushId)?.();
-    this.locks.delete(pushId);
-    this.pending.delete(pushId);
+    const work = this.running.get(pushId) ?? Promise.resolve();
+    this.running.delete(pushId);
+    void work.then(() => {
+      this.locks.get(pushId)?.();
+      this.locks.delete(pushId);
+      this.pending.delete(pushId);
+    });
   }
 }
 

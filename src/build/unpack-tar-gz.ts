@@ -1,68 +1,73 @@
-// Unpacks an uploaded build context (tar.gz) into a folder, refusing anything that could leave it:
-// absolute paths, `..`, links and devices. Read here rather than by tar(1), so those rules do not
-// depend on which tar the server has. https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Unpacks an uploaded build context (tar.gz) into a folder as a stream: gunzip runs on libuv's thread pool and
+// the kept `tar-stream` parser reads the archive entry by entry, so a large upload never blocks the event loop.
+// Within a quota of unpacked bytes and files (a tar bomb stops at the quota, not at the end of the archive);
+// absolute paths, `..`, links and devices are refused, so nothing lands outside the folder.
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract, type Header } from 'tar-stream';
 import { BadRequestError } from '../core/errors.js';
 
-export const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
+export interface UnpackQuota {
+  /** unpacked bytes of all files together */
+  maxBytes: number;
+  maxFiles: number;
+}
 
-const BLOCK = 512;
-
-/** Writes the archive's regular files and folders under dir; returns how many files it wrote. */
-export function unpackTarGz(archive: Buffer, dir: string, maxUnpackedBytes = MAX_UNPACKED_BYTES): number {
-  const tar = gunzip(archive, maxUnpackedBytes);
+/** Writes the archive's regular files and folders under dir; resolves with how many files it wrote. */
+export async function unpackTarGz(archive: Buffer | Readable, dir: string, quota: UnpackQuota): Promise<number> {
+  const source = Buffer.isBuffer(archive) ? Readable.from([archive]) : archive;
+  const tar = extract();
   let files = 0;
-  let longName: string | undefined;
-  let paxPath: string | undefined;
-  for (let at = 0; at + BLOCK <= tar.length;) {
-    const header = tar.subarray(at, at + BLOCK);
-    if (header.every((b) => b === 0)) break;
-    const size = octal(header, 124, 12);
-    const type = String.fromCharCode(header[156]!);
-    const data = tar.subarray(at + BLOCK, at + BLOCK + size);
-    if (data.length < size) throw new BadRequestError('build_context: the tar archive is truncated');
-    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-
-    if (type === 'L') {
-      longName = cString(data, 0, data.length);
-      continue;
+  let bytes = 0;
+  const unpacking = (async () => {
+    for await (const entry of tar) {
+      const header = entry.header;
+      const parts = safeParts(header.name);
+      if (parts.includes('.git')) {
+        entry.resume(); // git metadata of the uploaded folder is not part of the job
+        continue;
+      }
+      if (header.type === 'directory') {
+        await mkdir(join(dir, ...parts), { recursive: true });
+        entry.resume();
+      } else if (header.type === 'file' || header.type === 'contiguous-file') {
+        if (parts.length === 0) throw new BadRequestError(`build_context: "${header.name}" is not a file name`);
+        if (++files > quota.maxFiles) throw new BadRequestError(`build_context: more than ${quota.maxFiles} files`, ['RACETRACK_MAX_JOB_FILES sets the quota']);
+        bytes += header.size ?? 0;
+        if (bytes > quota.maxBytes) throw tooLarge(quota);
+        await mkdir(join(dir, ...parts.slice(0, -1)), { recursive: true });
+        await pipeline(entry, createWriteStream(join(dir, ...parts), { mode: executable(header) ? 0o755 : 0o644 }));
+      } else {
+        const what = header.type === 'symlink' || header.type === 'link' ? 'links' : `${header.type} entries`;
+        throw new BadRequestError(`build_context: "${header.name}": ${what} are not accepted in an upload; push with git to deploy them`);
+      }
     }
-    if (type === 'x') {
-      paxPath = paxRecords(data).path ?? paxPath;
-      continue;
-    }
-    if (type === 'g' || type === 'K') continue; // global pax defaults and GNU long link names carry nothing we keep
-    const name = paxPath ?? longName ?? headerName(header);
-    longName = paxPath = undefined;
-    const parts = safeParts(name);
-    if (parts.includes('.git')) continue; // git metadata of the uploaded folder is not part of the job
-    if (type === '5') {
-      mkdirSync(join(dir, ...parts), { recursive: true });
-    } else if (type === '0' || type === '\0' || type === '7') {
-      if (parts.length === 0) throw new BadRequestError(`build_context: "${name}" is not a file name`);
-      mkdirSync(join(dir, ...parts.slice(0, -1)), { recursive: true });
-      const executable = (octal(header, 100, 8) & 0o111) !== 0;
-      writeFileSync(join(dir, ...parts), data, { mode: executable ? 0o755 : 0o644 });
-      files++;
-    } else {
-      const what = type === '1' || type === '2' ? 'links' : 'devices and fifos';
-      throw new BadRequestError(`build_context: "${name}": ${what} are not accepted in an upload; push with git to deploy them`);
-    }
+  })();
+  try {
+    await Promise.all([pipeline(source, createGunzip(), tar).catch(readError), unpacking]);
+  } catch (e) {
+    tar.destroy();
+    source.destroy();
+    throw e instanceof BadRequestError ? e : new BadRequestError(`build_context: ${(e as Error).message}`);
   }
   return files;
 }
 
-function gunzip(archive: Buffer, max: number): Buffer {
-  try {
-    return gunzipSync(archive, { maxOutputLength: max });
-  } catch (e) {
-    if (e instanceof RangeError || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new BadRequestError(`build_context: larger than ${max / 1024 / 1024} MiB unpacked`);
-    }
-    throw new BadRequestError('build_context: not a gzip-compressed tar archive');
-  }
+function readError(e: NodeJS.ErrnoException): never {
+  if (e.code?.startsWith('Z_')) throw new BadRequestError('build_context: not a gzip-compressed tar archive');
+  throw new BadRequestError(`build_context: not a tar archive (${e.message})`);
+}
+
+function tooLarge(quota: UnpackQuota): BadRequestError {
+  return new BadRequestError(`build_context: larger than ${quota.maxBytes} bytes unpacked`, ['RACETRACK_MAX_JOB_BYTES sets the quota']);
+}
+
+function executable(header: Header): boolean {
+  return ((header.mode ?? 0o644) & 0o111) !== 0;
 }
 
 /** The path's parts, without `.` and empty ones; absolute paths and `..` are refused. */
@@ -73,41 +78,4 @@ function safeParts(name: string): string[] {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new BadRequestError(`build_context: "${name}" leaves the build folder (..)`);
   return parts;
-}
-
-function headerName(h: Buffer): string {
-  const name = cString(h, 0, 100);
-  // ustar splits long names into prefix/name; GNU tar uses that space for other fields
-  const ustar = h.subarray(257, 265).toString('latin1') === 'ustar\u000000';
-  const prefix = ustar ? cString(h, 345, 155) : '';
-  return prefix ? `${prefix}/${name}` : name;
-}
-
-function cString(b: Buffer, start: number, length: number): string {
-  const field = b.subarray(start, start + length);
-  const end = field.indexOf(0);
-  return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
-}
-
-function octal(b: Buffer, start: number, length: number): number {
-  if (b[start]! & 0x80) throw new BadRequestError('build_context: a file is too large (base-256 size field)');
-  const text = cString(b, start, length).trim();
-  const n = text ? parseInt(text, 8) : 0;
-  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('build_context: not a tar archive (bad header)');
-  return n;
-}
-
-/** `LEN key=value\n` records of a pax extended header. */
-function paxRecords(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let at = 0; at < data.length;) {
-    const space = data.indexOf(0x20, at);
-    const len = Number(data.subarray(at, space).toString('latin1'));
-    if (space < 0 || !Number.isInteger(len) || len <= 0) break;
-    const record = data.subarray(space + 1, at + len - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    at += len;
-  }
-  return out;
 }

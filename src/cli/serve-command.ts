@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadSettings, settingEnvName, SETTING_FLAGS, type SettingName } from '../config/index.js';
 import { startServer } from '../server/start-server.js';
+import { logger } from '../core/log.js';
 
 export function registerServe(program: Command): void {
   const serve = program.command('serve').description('run the Racetrack server (git remote, gateway, API)');
@@ -12,6 +13,7 @@ export function registerServe(program: Command): void {
       const v = opts[camel(flag)];
       if (v !== undefined) flags[name] = v;
     }
+    keepServingThroughBugs();
     const server = await startServer(loadSettings(flags));
     const sshHost = new URL(server.httpUrl).hostname;
     console.log(`racetrack: http listening on ${server.httpUrl}`);
@@ -26,6 +28,16 @@ export function registerServe(program: Command): void {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+}
+
+/**
+ * A stray error in one request's handling must not stop the server and every local job with it (CONTRACT §10):
+ * it is logged as the bug it is, and the process goes on. Tests look for these lines.
+ */
+function keepServingThroughBugs(): void {
+  const log = logger('rt:server');
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (a bug): the server keeps running'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug): the server keeps running'));
 }
 
 function camel(flag: string): string {

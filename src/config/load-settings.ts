@@ -29,6 +29,22 @@ export interface Settings {
   python3BaseImage: string;
   /** images kept per job on docker besides those in use */
   dockerImageRetention: number;
+  /** how long a client may take to send a request head, in ms */
+  headTimeoutMs: number;
+  /** how long a request body may pause, in ms (time the server itself holds it back does not count) */
+  bodyIdleTimeoutMs: number;
+  /** slowest average a request body may trickle at after its first bodyIdleTimeoutMs, in bytes/s (0 = any) */
+  bodyMinRate: number;
+  /** how long an SSH client may take to authenticate, in ms */
+  sshAuthTimeoutMs: number;
+  /** open connections per listener (HTTP, SSH) */
+  maxConnections: number;
+  /** open connections per client address per listener */
+  maxConnectionsPerAddress: number;
+  /** largest job folder a push or an upload may bring, unpacked, in bytes */
+  maxJobBytes: number;
+  /** most files a job folder (push or upload) may hold */
+  maxJobFiles: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -49,6 +65,14 @@ const KEYS = {
   asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
   python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
   dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
+  headTimeoutMs: { env: 'RACETRACK_HEAD_TIMEOUT_MS', key: 'head_timeout_ms' },
+  bodyIdleTimeoutMs: { env: 'RACETRACK_BODY_IDLE_TIMEOUT_MS', key: 'body_idle_timeout_ms' },
+  bodyMinRate: { env: 'RACETRACK_BODY_MIN_RATE', key: 'body_min_rate' },
+  sshAuthTimeoutMs: { env: 'RACETRACK_SSH_AUTH_TIMEOUT_MS', key: 'ssh_auth_timeout_ms' },
+  maxConnections: { env: 'RACETRACK_MAX_CONNECTIONS', key: 'max_connections' },
+  maxConnectionsPerAddress: { env: 'RACETRACK_MAX_CONNECTIONS_PER_ADDRESS', key: 'max_connections_per_address' },
+  maxJobBytes: { env: 'RACETRACK_MAX_JOB_BYTES', key: 'max_job_bytes' },
+  maxJobFiles: { env: 'RACETRACK_MAX_JOB_FILES', key: 'max_job_files' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -83,6 +107,14 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
     python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
+    headTimeoutMs: positive('headTimeoutMs', raw('headTimeoutMs') ?? '30000'),
+    bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs', raw('bodyIdleTimeoutMs') ?? '30000'),
+    bodyMinRate: int('bodyMinRate', raw('bodyMinRate') ?? '1024'),
+    sshAuthTimeoutMs: positive('sshAuthTimeoutMs', raw('sshAuthTimeoutMs') ?? '30000'),
+    maxConnections: positive('maxConnections', raw('maxConnections') ?? '10000'),
+    maxConnectionsPerAddress: positive('maxConnectionsPerAddress', raw('maxConnectionsPerAddress') ?? '512'),
+    maxJobBytes: positive('maxJobBytes', raw('maxJobBytes') ?? String(256 * 1024 * 1024)),
+    maxJobFiles: positive('maxJobFiles', raw('maxJobFiles') ?? '20000'),
   };
   return settings;
 }
@@ -102,6 +134,12 @@ function flagName(name: SettingName): string {
 function int(name: SettingName, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number`);
+  return n;
+}
+
+function positive(name: SettingName, v: string): number {
+  const n = int(name, v);
+  if (n === 0) throw new UsageError(`${flagName(name)}: must be greater than 0`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 // Opens the SQLite file (WAL, foreign keys) and applies migrations; the one entry to the state.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -10,6 +11,9 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export function openDatabase(file: string): Db {
+  // SQLite gives the -wal and -shm files the mode of the database file: 0600 for all three
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

@@ -7,7 +7,7 @@ export const HOOKS_DIR = fileURLToPath(new URL('../../hooks', import.meta.url));
 export type GitService = 'git-receive-pack' | 'git-upload-pack';
 
 export interface HookEnv {
-  RACETRACK_HOOK_URL: string;
+  RACETRACK_HOOK_SOCKET: string;
   RACETRACK_HOOK_SECRET: string;
   RACETRACK_PUSH_ID: string;
 }

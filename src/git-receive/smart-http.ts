@@ -2,21 +2,16 @@
 // https://git-scm.com/docs/http-protocol
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import type { AuthService, AuthThrottle, Subject } from '../auth/index.js';
+import type { AuthThrottle } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
-import { authorizeGit } from './authorize-git.js';
-import { spawnGitService, type GitService } from './git-service.js';
-import type { PushRegistry } from './push-registry.js';
+import type { GitService } from './git-service.js';
+import { openGitSession } from './git-session.js';
+import type { GitSessionDeps } from './git-session.js';
 import { Repos } from './repos.js';
 
 const ROUTE = /^\/git\/([^/]+)\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
-export interface SmartHttpDeps {
-  auth: AuthService;
-  repos: Repos;
-  pushes: PushRegistry;
-  familyExists: (name: string) => boolean;
-  maxPushBytes: number;
+export interface SmartHttpDeps extends GitSessionDeps {
   throttle: AuthThrottle;
 }
 
@@ -37,7 +32,7 @@ export function handleSmartHttp(req: IncomingMessage, res: ServerResponse, url: 
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawName: string, action: string, deps: SmartHttpDeps): Promise<void> {
-  const name = Repos.jobNameFromPath(decodeURIComponent(rawName));
+  const name = Repos.jobNameFromPath(rawName, true);
   const service = (action === 'info/refs' ? url.searchParams.get('service') : action) as GitService;
   if (service !== 'git-upload-pack' && service !== 'git-receive-pack') {
     throw new RtError('only smart HTTP is served: use git 1.6.6 or newer', { httpStatus: 403 });
@@ -45,38 +40,26 @@ async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawNam
   if ((action === 'info/refs') !== (req.method === 'GET')) throw new RtError(`${req.method} not allowed here`, { httpStatus: 405 });
   const subject = deps.auth.requireToken(basicPassword(req));
   deps.throttle.succeed(req.socket.remoteAddress ?? '?');
-  authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
-  const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
+  const advertise = action === 'info/refs';
+  const { git, ended } = await openGitSession(deps, subject, service, name, { statelessRpc: true, advertiseRefs: advertise });
 
   res.setHeader('cache-control', 'no-cache, max-age=0, must-revalidate');
-  if (action === 'info/refs') {
+  if (advertise) {
     res.writeHead(200, { 'content-type': `application/x-${service}-advertisement` });
     res.write(pktLine(`# service=${service}\n`) + '0000');
-    const git = spawnGitService(service, repoPath, { statelessRpc: true, advertiseRefs: true });
-    git.stdout!.pipe(res);
-    return;
+  } else {
+    res.writeHead(200, { 'content-type': `application/x-${service}-result` });
+    const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+    // a broken body (bad gzip, client gone) ends git; its exit ends the answer
+    body.on('error', () => git.kill());
+    body.pipe(git.stdin!);
   }
-  await runRpc(req, res, service, repoPath, name, subject, deps);
-}
-
-function runRpc(req: IncomingMessage, res: ServerResponse, service: GitService, repoPath: string, jobName: string, pusher: Subject, deps: SmartHttpDeps): Promise<void> {
-  const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName, repoPath, pusher }) : undefined;
-  const git = spawnGitService(service, repoPath, { statelessRpc: true, hookEnv: session?.env, maxInputBytes: deps.maxPushBytes });
-  res.writeHead(200, { 'content-type': `application/x-${service}-result` });
-  const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
-  body.on('error', () => git.kill());
-  body.pipe(git.stdin!);
   git.stdout!.pipe(res);
   git.stderr!.resume();
-  return new Promise((resolve) => {
-    git.on('close', () => {
-      session?.close();
-      resolve();
-    });
-    res.on('close', () => {
-      if (git.exitCode === null) git.kill();
-    });
+  res.on('close', () => {
+    if (git.exitCode === null) git.kill();
   });
+  await ended;
 }
 
 function basicPassword(req: IncomingMessage): string | undefined {

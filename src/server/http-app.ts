@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import { handleSmartHttp, type SmartHttpDeps } from '../git-receive/index.js';
 import type { Gateway } from '../router/index.js';
 import { logger } from '../core/log.js';
+import { limitConnections, type ConnectionLimits } from '../core/limit-connections.js';
+import { watchRequestBody, type BodyLimits } from './watch-request-body.js';
 
 const log = logger('rt:http');
 
@@ -13,10 +15,20 @@ export interface HttpAppDeps {
   lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
   health: () => Record<string, unknown>;
   metrics: () => string;
+  limits: { headTimeoutMs: number; body: BodyLimits; connections: ConnectionLimits };
 }
 
 export function createHttpApp(deps: HttpAppDeps): Server {
-  const server = createServer((req, res) => {
+  const { limits } = deps;
+  // The head has a deadline (checked every connectionsCheckingInterval, 30 s by default: too coarse); a body is
+  // watched for pauses and trickling instead of a total time, since a push over HTTP lasts as long as its
+  // deploy and a job may take minutes to answer. Both must be given here: Node reads them at construction.
+  const server = createServer({
+    connectionsCheckingInterval: Math.min(1000, limits.headTimeoutMs),
+    headersTimeout: limits.headTimeoutMs,
+    requestTimeout: 0,
+  }, (req, res) => {
+    watchRequestBody(req, limits.body);
     try {
       route(req, res, deps);
     } catch (e) {
@@ -26,12 +38,34 @@ export function createHttpApp(deps: HttpAppDeps): Server {
     }
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     if (req.url?.startsWith('/pub/')) deps.gateway.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  server.requestTimeout = 0; // a push over HTTP lasts as long as its deploy
+  closeSilentConnections(server, limits.headTimeoutMs);
   server.keepAliveTimeout = 65_000;
+  limitConnections(server, limits.connections, 'http');
   return server;
+}
+
+/**
+ * Node's headersTimeout counts from the first byte of a request: a connection that never sends one would
+ * stay open. Its first request head must arrive within `ms` of connecting.
+ */
+function closeSilentConnections(server: Server, ms: number): void {
+  const waiting = new WeakMap<Duplex, NodeJS.Timeout>();
+  server.on('connection', (socket: Duplex) => {
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    waiting.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  const answered = (req: IncomingMessage) => {
+    clearTimeout(waiting.get(req.socket));
+    waiting.delete(req.socket);
+  };
+  server.on('request', answered);
+  server.on('upgrade', answered);
 }
 
 function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): void {

@@ -1,9 +1,9 @@
 // Wires every capability into one process and starts the HTTP and SSH listeners. The only place that knows them all.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type ssh2 from 'ssh2';
+import type { Server as NetServer } from 'node:net';
 import type { Settings } from '../config/index.js';
 import { openDatabase, SqliteAsyncTaskStore, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore } from '../db/index.js';
 import { AccessService, AuthService, AuthThrottle, bootstrapAdmin } from '../auth/index.js';
@@ -38,7 +38,9 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: Settings): Promise<RunningServer> {
-  for (const dir of ['', 'repos', 'builds', 'logs']) mkdirSync(join(settings.dataDir, dir), { recursive: true });
+  // the data dir holds keys, tokens and every job's secrets: the server's uid alone may enter it
+  for (const dir of ['', 'repos', 'builds', 'logs']) mkdirSync(join(settings.dataDir, dir), { recursive: true, mode: 0o700 });
+  chmodSync(settings.dataDir, 0o700);
   const db = openDatabase(join(settings.dataDir, 'racetrack.db'));
   const users = userStore(db);
   const store = jobStore(db);
@@ -78,8 +80,9 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       onStatus: (ref, state) => jobs.onInstanceState(ref, state),
     }));
   }
+  const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
-    dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs,
+    dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const repos = new Repos(settings.dataDir);
@@ -89,7 +92,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const pushes = new PushRegistry();
   const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
   pushes.onEnded = (id) => pushDeployer.pushEnded(id);
-  const hookServer = await startHookServer(pushes, pushDeployer);
+  const hookServer = await startHookServer(settings.dataDir, pushes, pushDeployer);
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
   const gateway = createGateway({ routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record });
@@ -101,13 +104,21 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       services,
       version: VERSION,
       infrastructureTargets: () => targets.names(),
-      deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs }, req, reporter),
+      deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
     metrics: () => gateway.metrics.render() + renderPlatformMetrics(store, deployments, pushes.size),
+    limits: {
+      headTimeoutMs: settings.headTimeoutMs,
+      body: { idleMs: settings.bodyIdleTimeoutMs, minRate: settings.bodyMinRate },
+      connections: { total: settings.maxConnections, perAddress: settings.maxConnectionsPerAddress },
+    },
   });
-  const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists, maxPushBytes: settings.maxPushBytes, throttle });
+  const ssh = createSshServer(settings.dataDir, { services, auth, repos, pushes, familyExists, maxPushBytes: settings.maxPushBytes, throttle }, {
+    authTimeoutMs: settings.sshAuthTimeoutMs,
+    connections: { total: settings.maxConnections, perAddress: settings.maxConnectionsPerAddress },
+  });
 
   await listen(http, settings.httpPort, settings.bind);
   httpBase = `http://${hostForUrl(settings.bind)}:${port(http)}`;
@@ -158,7 +169,7 @@ function listen(server: Server, p: number, host: string): Promise<void> {
   });
 }
 
-function listenSsh(server: ssh2.Server, p: number, host: string): Promise<number> {
+function listenSsh(server: NetServer, p: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(p, host, () => resolve((server.address() as AddressInfo).port));

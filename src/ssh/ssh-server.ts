@@ -1,31 +1,63 @@
 // The SSH listener (ssh2): public-key auth against our users' keys, then either git over SSH
 // (git-receive-pack / git-upload-pack on the job's bare repo) or one of our ssh commands.
 import { timingSafeEqual } from 'node:crypto';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
-import type { AuthService, AuthThrottle, Subject } from '../auth/index.js';
+import type { AuthThrottle, Subject } from '../auth/index.js';
 import { fingerprintOf } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
-import { authorizeGit, spawnGitService, type GitService, type PushRegistry, Repos } from '../git-receive/index.js';
+import { openGitSession, type GitService, type GitSessionDeps, Repos } from '../git-receive/index.js';
 import type { Services } from '../server/services.js';
+import { limitConnections, type ConnectionLimits } from '../core/limit-connections.js';
 import { dispatch } from './dispatch.js';
 import { loadHostKey } from './host-key.js';
 import { splitCommand } from './split-command.js';
 
 const log = logger('rt:ssh');
 
-export interface SshDeps {
+export interface SshDeps extends GitSessionDeps {
   services: Services;
-  auth: AuthService;
-  repos: Repos;
-  pushes: PushRegistry;
-  familyExists: (name: string) => boolean;
-  maxPushBytes: number;
   throttle: AuthThrottle;
 }
 
-export function createSshServer(dataDir: string, deps: SshDeps): ssh2.Server {
-  return new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection, info) => {
+export interface SshLimits {
+  /** how long a connection may take to authenticate, in ms */
+  authTimeoutMs: number;
+  connections: ConnectionLimits;
+}
+
+/**
+ * The SSH listener: a plain TCP server that caps connections and gives each one `authTimeoutMs` to
+ * authenticate, handing its sockets to ssh2.
+ */
+export function createSshServer(dataDir: string, deps: SshDeps, limits: SshLimits): NetServer {
+  /** `ip|port` of connections not authenticated yet → the timer that closes them */
+  const unauthenticated = new Map<string, NodeJS.Timeout>();
+  const ssh = createSsh2Server(dataDir, deps, (client, key) => {
+    const timer = unauthenticated.get(key);
+    if (timer) client.once('ready', () => {
+      clearTimeout(timer);
+      unauthenticated.delete(key);
+    });
+  });
+  const front = createNetServer((socket) => {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    unauthenticated.set(key, setTimeout(() => socket.destroy(), limits.authTimeoutMs));
+    socket.once('close', () => {
+      clearTimeout(unauthenticated.get(key));
+      unauthenticated.delete(key);
+    });
+    socket.on('error', () => socket.destroy());
+    ssh.injectSocket(socket);
+  });
+  limitConnections(front, limits.connections, 'ssh');
+  return front;
+}
+
+function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Connection, key: string) => void): ssh2.Server {
+  const server = new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection, info) => {
+    onClient(client, `${info.ip}|${info.port}`);
     let subject: Subject | undefined;
     const refuse = (ctx: ssh2.AuthContext) => void deps.throttle.fail(info.ip, 'ssh').then(() => ctx.reject(['publickey']));
     client.on('authentication', (ctx) => {
@@ -68,6 +100,9 @@ export function createSshServer(dataDir: string, deps: SshDeps): ssh2.Server {
     });
     client.on('error', (e) => log.debug({ err: e.message }, 'ssh client error'));
   });
+  // a client that breaks the protocol before its ident line is an error of the server object in ssh2
+  server.on('error', (e: Error) => log.debug({ err: e.message }, 'ssh connection error'));
+  return server;
 }
 
 async function runGit(channel: ServerChannel, argv: string[], subject: Subject, deps: SshDeps): Promise<void> {
@@ -75,23 +110,18 @@ async function runGit(channel: ServerChannel, argv: string[], subject: Subject, 
   try {
     if (argv.length !== 2) throw new RtError(`usage: ${service} 'NAME'`, { exitCode: 2 });
     const name = Repos.jobNameFromPath(argv[1]!);
-    authorizeGit(deps.auth, subject, service, name, deps.familyExists(name));
-    const repoPath = service === 'git-receive-pack' ? await deps.repos.ensure(name) : deps.repos.requireExisting(name);
-    const session = service === 'git-receive-pack' ? deps.pushes.open({ jobName: name, repoPath, pusher: subject }) : undefined;
-    const git = spawnGitService(service, repoPath, { hookEnv: session?.env, maxInputBytes: deps.maxPushBytes });
+    const { git, ended } = await openGitSession(deps, subject, service, name);
+    channel.on('error', () => git.kill());
     channel.pipe(git.stdin!);
     git.stdout!.pipe(channel, { end: false });
     git.stderr!.pipe(channel.stderr, { end: false });
     channel.on('close', () => {
       if (git.exitCode === null) git.kill();
     });
-    git.on('close', (code) => {
-      session?.close();
-      finish(channel, code ?? 1);
-    });
+    finish(channel, await ended);
   } catch (e) {
     const err = e instanceof RtError ? e : new RtError((e as Error).message);
-    channel.stderr.write(`racetrack: ${err.message}\n`);
+    if (!channel.destroyed) channel.stderr.write(`racetrack: ${err.message}\n`);
     finish(channel, err.exitCode);
   }
 }
