@@ -1,0 +1,3 @@
+// The plugins capability: find, check, load, install and remove plugins; it knows no job type.
+export { PLUGIN_CATEGORIES, PLUGIN_MANIFEST, parsePluginManifest, type PluginCategory, type PluginManifest } from './plugin-manifest.js';
+export { PluginStore, type LoadedPlugin, type PluginCheck, type SkippedPlugin } from './plugin-store.js';
