@@ -29,6 +29,8 @@ export interface Settings {
   python3BaseImage: string;
   /** images kept per job on docker besides those in use */
   dockerImageRetention: number;
+  /** processes and threads a job's container may have on docker */
+  dockerPidsLimit: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -49,6 +51,7 @@ const KEYS = {
   asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
   python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
   dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
+  dockerPidsLimit: { env: 'RACETRACK_DOCKER_PIDS_LIMIT', key: 'docker_pids_limit' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -83,6 +86,8 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
     python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
+    // 0 would mean no limit to the engine
+    dockerPidsLimit: int('dockerPidsLimit', raw('dockerPidsLimit') ?? '512', 1),
   };
   return settings;
 }
@@ -99,9 +104,9 @@ function flagName(name: SettingName): string {
   return `${KEYS[name].env} (--${KEYS[name].key.replace(/_/g, '-')})`;
 }
 
-function int(name: SettingName, v: string): number {
+function int(name: SettingName, v: string, min = 0): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number${min ? ` of at least ${min}` : ''}`);
   return n;
 }
 
