@@ -125,10 +125,10 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
     'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
     'WORKDIR /src/job',
     `EXPOSE ${CONTAINER_PORT}`,
-    ...(requirements ? ['COPY --from=requirements --chown=0:0 /opt/venv /opt/venv', 'ENV PATH=/opt/venv/bin:$PATH'] : []),
-    // root owns every file (the venv too): the job reads them and changes none
-    'COPY job/ /src/job/',
     `USER ${user}`,
+    // COPY gives root every file (the venv too), whatever USER says: the job reads them and changes none
+    ...(requirements ? ['COPY --from=requirements --chown=0:0 /opt/venv /opt/venv', 'ENV PATH=/opt/venv/bin:$PATH'] : []),
+    'COPY job/ /src/job/',
     `CMD ${JSON.stringify(args)}`,
   ];
   return {
