@@ -20,7 +20,7 @@ const init = { method: 'POST', body: JSON.stringify({ numbers: [40, 2] }), heade
 const answer = (version: string) => firstAnswer(`${server.httpUrl}/pub/job/adder/${version}/api/v1/perform`, init);
 
 async function dropJobImages(): Promise<void> {
-  for (const img of await docker.listImages({ filters: { reference: ['racetrack-job/adder'] } })) {
+  for (const img of await docker.listImages({ filters: { label: ['racetrack.job=adder'] } })) {
     await docker.getImage(img.Id).remove({ force: true }).catch(() => {});
   }
 }

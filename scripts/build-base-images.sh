@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the docker target's base images without a registry: debootstrap a minimal Debian bookworm with python3
-# from this machine's Debian mirror, then `docker import` it under the name the target uses by default
-# (python:3.11-slim-bookworm, or $RACETRACK_PYTHON3_BASE_IMAGE), so nothing else needs configuring.
-# Skips an image that already exists (FORCE=1 rebuilds). Unattended; run as root.
+# from the Debian archive this machine's apt uses (or $DEBIAN_MIRROR), then `docker import` it under the name the
+# target uses by default (python:3.11-slim-bookworm, or $RACETRACK_PYTHON3_BASE_IMAGE), so nothing else needs
+# configuring. Skips an image that already exists (FORCE=1 rebuilds). Unattended; run as root.
 set -euo pipefail
 
 IMAGE=${RACETRACK_PYTHON3_BASE_IMAGE:-python:3.11-slim-bookworm}
@@ -16,14 +16,18 @@ if [ "${FORCE:-}" != 1 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
 fi
 command -v debootstrap >/dev/null || { echo "build-base-images: debootstrap is missing (run scripts/start-docker.sh)" >&2; exit 1; }
 
-# The first Debian archive this machine's apt uses (deb822 .sources first, then one-line sources.list).
+# The first Debian archive this machine's apt uses (deb822 .sources first, then one-line sources.list); empty when none.
 debian_mirror() {
   local uri
   uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true)
   [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true)
-  echo "${uri:-http://deb.debian.org/debian}"
+  echo "$uri"
 }
 MIRROR=${DEBIAN_MIRROR:-$(debian_mirror)}
+if [ -z "$MIRROR" ]; then
+  echo "build-base-images: no Debian archive in apt's sources (/etc/apt/sources.list, /etc/apt/sources.list.d); set DEBIAN_MIRROR to the archive's URL" >&2
+  exit 1
+fi
 
 ROOTFS=$(mktemp -d /var/tmp/rt-base-XXXXXX)
 trap 'rm -rf "$ROOTFS"' EXIT

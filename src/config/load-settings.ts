@@ -45,6 +45,8 @@ export interface Settings {
   maxJobBytes: number;
   /** most files a job folder (push or upload) may hold */
   maxJobFiles: number;
+  /** processes and threads a job's container may have on docker */
+  dockerPidsLimit: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -73,6 +75,7 @@ const KEYS = {
   maxConnectionsPerAddress: { env: 'RACETRACK_MAX_CONNECTIONS_PER_ADDRESS', key: 'max_connections_per_address' },
   maxJobBytes: { env: 'RACETRACK_MAX_JOB_BYTES', key: 'max_job_bytes' },
   maxJobFiles: { env: 'RACETRACK_MAX_JOB_FILES', key: 'max_job_files' },
+  dockerPidsLimit: { env: 'RACETRACK_DOCKER_PIDS_LIMIT', key: 'docker_pids_limit' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -107,14 +110,16 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
     python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
-    headTimeoutMs: positive('headTimeoutMs', raw('headTimeoutMs') ?? '30000'),
-    bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs', raw('bodyIdleTimeoutMs') ?? '30000'),
+    headTimeoutMs: int('headTimeoutMs', raw('headTimeoutMs') ?? '30000', 1),
+    bodyIdleTimeoutMs: int('bodyIdleTimeoutMs', raw('bodyIdleTimeoutMs') ?? '30000', 1),
     bodyMinRate: int('bodyMinRate', raw('bodyMinRate') ?? '1024'),
-    sshAuthTimeoutMs: positive('sshAuthTimeoutMs', raw('sshAuthTimeoutMs') ?? '30000'),
-    maxConnections: positive('maxConnections', raw('maxConnections') ?? '10000'),
-    maxConnectionsPerAddress: positive('maxConnectionsPerAddress', raw('maxConnectionsPerAddress') ?? '512'),
-    maxJobBytes: positive('maxJobBytes', raw('maxJobBytes') ?? String(256 * 1024 * 1024)),
-    maxJobFiles: positive('maxJobFiles', raw('maxJobFiles') ?? '20000'),
+    sshAuthTimeoutMs: int('sshAuthTimeoutMs', raw('sshAuthTimeoutMs') ?? '30000', 1),
+    maxConnections: int('maxConnections', raw('maxConnections') ?? '10000', 1),
+    maxConnectionsPerAddress: int('maxConnectionsPerAddress', raw('maxConnectionsPerAddress') ?? '512', 1),
+    maxJobBytes: int('maxJobBytes', raw('maxJobBytes') ?? String(256 * 1024 * 1024), 1),
+    maxJobFiles: int('maxJobFiles', raw('maxJobFiles') ?? '20000', 1),
+    // 0 would mean no limit to the engine
+    dockerPidsLimit: int('dockerPidsLimit', raw('dockerPidsLimit') ?? '512', 1),
   };
   return settings;
 }
@@ -131,15 +136,9 @@ function flagName(name: SettingName): string {
   return `${KEYS[name].env} (--${KEYS[name].key.replace(/_/g, '-')})`;
 }
 
-function int(name: SettingName, v: string): number {
+function int(name: SettingName, v: string, min = 0): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number`);
-  return n;
-}
-
-function positive(name: SettingName, v: string): number {
-  const n = int(name, v);
-  if (n === 0) throw new UsageError(`${flagName(name)}: must be greater than 0`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flagName(name)}: "${v}" is not a whole number${min ? ` of at least ${min}` : ''}`);
   return n;
 }
 

@@ -76,6 +76,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       dataDir: settings.dataDir,
       baseImages: { python3: settings.python3BaseImage },
       imageRetention: settings.dockerImageRetention,
+      pidsLimit: settings.dockerPidsLimit,
       pubUrl,
       onStatus: (ref, state) => jobs.onInstanceState(ref, state),
     }));

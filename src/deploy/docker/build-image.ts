@@ -1,33 +1,46 @@
 // Builds a job's image from its job type's Dockerfile, or reuses the one with the same content digest;
-// the engine's output streams into the push.
+// the engine's output streams into the push. Build steps run on the job network, given only build_env and build secrets.
 import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
 import type { BuildContext, JobType } from '../../jobtypes/index.js';
 import { resourceName } from '../../manifest/index.js';
 import { BadRequestError, RtError } from '../../core/errors.js';
 import { ImageContext } from './image-context.js';
+import { LABEL } from './instance-labels.js';
+import type { JobNetwork } from './job-network.js';
 import { readJsonLines } from './read-json-lines.js';
 
 export interface JobImage {
-  /** repository:tag, e.g. racetrack-job/adder:3f9a0c1d2e4b5a69 */
+  /** repository:tag, e.g. racetrack-job/adder-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69 */
   image: string;
   /** the one port the image EXPOSEs: where the job listens inside its container */
   port: number;
   reused: boolean;
 }
 
-/** a job's images are IMAGE_REPOSITORY_PREFIX + its resource name, which is how they are pruned */
+/** a job's images are IMAGE_REPOSITORY_PREFIX + its resource name, labelled with its exact name and the server that built them */
 export const IMAGE_REPOSITORY_PREFIX = 'racetrack-job/';
 /** the legacy builder's bookkeeping, noise in a push */
 const ANSI_ESCAPES = /\x1b\[[0-9;]*[A-Za-z]/g;
 const BUILDER_NOISE = /^( ---> Running in [0-9a-f]+|Removing intermediate container [0-9a-f]+)$/;
 
-export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildContext, baseImage: string): Promise<JobImage> {
+export interface ImageBuild {
+  baseImage: string;
+  /** where RUN steps run */
+  network: JobNetwork;
+  /** the server building it (instance-labels' owner) */
+  owner: string;
+}
+
+export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildContext, { baseImage, network, owner }: ImageBuild): Promise<JobImage> {
+  const jobName = ctx.manifest.name;
   const baseId = await ensureBaseImage(docker, baseImage, jobType.name, ctx);
   const context = ImageContext.collect(ctx.jobDir, jobType.dockerfile(ctx));
   const buildArgs = { ...ctx.buildEnv, BASE_IMAGE: baseImage };
-  const digest = context.digest(jobType.name, baseId, JSON.stringify(Object.entries(buildArgs).sort()));
-  const image = `${IMAGE_REPOSITORY_PREFIX}${resourceName(ctx.manifest.name)}:${digest.slice(0, 16)}`;
+  // the exact job name and the server are inputs: equal content pushed as two jobs, or to two servers sharing the
+  // engine, makes two images, each pruned with its own job by its own server
+  const digest = context.digest(jobName, owner, jobType.name, baseId, JSON.stringify(Object.entries(buildArgs).sort()));
+  const image = `${IMAGE_REPOSITORY_PREFIX}${resourceName(jobName)}:${digest.slice(0, 16)}`;
 
   const existing = await inspectImage(docker, image);
   if (existing) {
@@ -40,6 +53,9 @@ export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildCon
     const stream = await docker.buildImage({ context: staged.dir, src: staged.entries }, {
       t: image,
       buildargs: buildArgs,
+      labels: { [LABEL.job]: jobName, [LABEL.owner]: owner },
+      // RUN steps reach the network (pip, apt) but no job's container, nor another build's
+      networkmode: network.id,
       rm: true,
       forcerm: true,
     });

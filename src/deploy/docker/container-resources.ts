@@ -1,4 +1,4 @@
-// job.yaml `resources` (Kubernetes quantities) as Docker HostConfig limits and reservations.
+// job.yaml `resources` (Kubernetes quantities) as Docker HostConfig limits and reservations, and those of a running container.
 import type { HostConfig } from 'dockerode';
 import { parseCpuQuantity, parseMemoryQuantity } from '../../manifest/index.js';
 import type { InstanceSpec } from '../types.js';
@@ -20,4 +20,10 @@ export function containerResources(r: InstanceSpec['resources']): HostConfig {
   if (cpuMax !== undefined) config.NanoCpus = Math.round(cpuMax * 1e9);
   if (cpuMin !== undefined) config.CpuShares = Math.max(2, Math.round(cpuMin * SHARES_PER_CPU));
   return config;
+}
+
+/** the limits and reservations of an inspected container, to give its replacement */
+export function resourcesOf(h: HostConfig): HostConfig {
+  const { Memory, MemorySwap, MemoryReservation, NanoCpus, CpuShares } = h;
+  return { Memory, MemorySwap, MemoryReservation, NanoCpus, CpuShares };
 }

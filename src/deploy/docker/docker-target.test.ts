@@ -1,4 +1,5 @@
-// The docker target against the real engine: build and reuse, replicas, labels, limits, PUB_URL, restart, re-adoption, stop.
+// The docker target against the real engine: build and reuse, replicas, labels, limits, confinement, PUB_URL, restart,
+// re-adoption (and re-creation of containers an older Racetrack started unconfined), per-job pruning, stop.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,11 @@ import { loadManifest } from '../../manifest/index.js';
 import { Reporter } from '../../build/reporter.js';
 import { waitReady } from '../wait-ready.js';
 import type { InstanceRef, InstanceSpec, InstanceState } from '../types.js';
+import { freePort } from '../free-port.js';
 import { DockerTarget, dockerAvailable } from './index.js';
+import { DEFAULT_PIDS_LIMIT } from './docker-target.js';
+import { JOB_NETWORK } from './job-network.js';
+import { pruneImages } from './prune-images.js';
 import { eventually } from '../../../test/harness.js';
 import { execIn } from '../../../test/docker-exec.js';
 
@@ -72,7 +77,7 @@ describe('DockerTarget', () => {
 
   test('build makes an image tagged by content and streams the engine output', { skip }, async () => {
     artifact = await target.build(python3, ctx);
-    assert.match(String(artifact.image), /^racetrack-job\/adder:[0-9a-f]{16}$/);
+    assert.match(String(artifact.image), /^racetrack-job\/adder-[0-9a-f]{16}:[0-9a-f]{16}$/);
     assert.equal(artifact.port, 7000);
     assert.match(output, /Step \d+\/\d+ : FROM/);
   });
@@ -106,6 +111,19 @@ describe('DockerTarget', () => {
       assert.equal(c.HostConfig.CpuShares, 102);
       const bindings = Object.values(c.HostConfig.PortBindings as Record<string, { HostIp: string }[]>).flat();
       assert.deepEqual(bindings.map((b) => b.HostIp), ['127.0.0.1']);
+    }
+  });
+
+  test('containers run as a non-root user without capabilities, privilege gain or unbounded processes, on the job network only', { skip }, async () => {
+    for (const c of await containersOf(docker, spec)) {
+      assert.equal(c.Config.User, '10000:10000');
+      assert.deepEqual(c.HostConfig.CapDrop, ['ALL']);
+      assert.deepEqual(c.HostConfig.SecurityOpt, ['no-new-privileges']);
+      assert.equal(c.HostConfig.PidsLimit, DEFAULT_PIDS_LIMIT);
+      assert.deepEqual(Object.keys(c.NetworkSettings.Networks), [JOB_NETWORK]);
+      // what the job's own process is: uid 10000, empty effective and bounding capability sets, no_new_privs
+      const check = 'test "$(id -u)" = 10000 && grep -q "^CapEff:[[:space:]]*0*$" /proc/self/status && grep -q "^CapBnd:[[:space:]]*0*$" /proc/self/status && grep -q "^NoNewPrivs:[[:space:]]*1$" /proc/self/status';
+      assert.equal(await execIn(docker.getContainer(c.Id), ['sh', '-c', check]), 0);
     }
   });
 
@@ -146,6 +164,71 @@ describe('DockerTarget', () => {
     await otherServer.shutdown();
   });
 
+  test('a container an older Racetrack started (root, every capability, default bridge) is re-created confined on re-adoption, keeping its upstream', { skip }, async () => {
+    const legacy: InstanceRef = { name: 'adder', version: '0.0.1', deploymentId: `${spec.deploymentId}-legacy` };
+    const [running] = await containersOf(docker, spec);
+    const upstream = `127.0.0.1:${await freePort()}`;
+    // what the previous DockerTarget created
+    const old = await docker.createContainer({
+      name: `rt-adder-${legacy.version}-${legacy.deploymentId}-0`,
+      Image: artifact.image as string,
+      User: '0',
+      Env: running!.Config.Env.filter((e) => /^(JOB_NAME|PUB_URL)=/.test(e)),
+      Labels: { 'racetrack.job': 'adder', 'racetrack.version': legacy.version, 'racetrack.deployment': legacy.deploymentId, 'racetrack.owner': running!.Config.Labels['racetrack.owner']!, 'racetrack.upstream': upstream },
+      ExposedPorts: { '7000/tcp': {} },
+      HostConfig: {
+        PortBindings: { '7000/tcp': [{ HostIp: '127.0.0.1', HostPort: upstream.split(':')[1] }] },
+        RestartPolicy: { Name: 'unless-stopped' },
+        Init: true,
+        ExtraHosts: ['host.docker.internal:host-gateway'],
+        Memory: 268435456,
+      },
+    });
+    try {
+      await old.start();
+      await target.shutdown();
+      target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+      assert.ok((await target.list()).some((r) => r.deploymentId === legacy.deploymentId));
+      const [now] = await containersOf(docker, legacy);
+      assert.notEqual(now!.Id, old.id);
+      assert.equal(now!.Config.Labels['racetrack.upstream'], upstream);
+      assert.equal(now!.Config.User, '10000:10000');
+      assert.deepEqual(now!.HostConfig.CapDrop, ['ALL']);
+      assert.equal(now!.HostConfig.Memory, 268435456);
+      assert.deepEqual(Object.keys(now!.NetworkSettings.Networks), [JOB_NETWORK]);
+      await waitReady([upstream], { timeoutMs: 60_000 });
+      assert.equal(await perform(upstream, [40, 2]), 42);
+      assert.equal(await execIn(docker.getContainer(now!.Id), ['python', '-c', PROBE]), 0);
+      // re-created once: the next re-adoption keeps it
+      assert.ok((await target.list()).some((r) => r.deploymentId === legacy.deploymentId));
+      assert.equal((await containersOf(docker, legacy))[0]!.Id, now!.Id);
+    } finally {
+      await target.stop(legacy);
+      await old.remove({ force: true }).catch(() => {});
+    }
+  });
+
+  test('jobs named Adder, adder, ad_der and ad-der get four images, and pruning one job removes none of the others\' images', { skip }, async () => {
+    const pruneDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
+    cpSync(jobDir, pruneDir, { recursive: true });
+    writeFileSync(join(pruneDir, 'run-id.txt'), randomBytes(8).toString('hex')); // images no container uses
+    const images = new Map<string, string>();
+    try {
+      for (const name of ['Adder', 'adder', 'ad_der', 'ad-der']) {
+        const built = await target.build(python3, { ...ctx, jobDir: pruneDir, manifest: { ...ctx.manifest, name } });
+        images.set(name, String(built.image));
+      }
+      assert.equal(new Set([...images.values()].map((i) => i.split(':')[0])).size, 4, [...images.values()].join(' '));
+      const [running] = await containersOf(docker, spec);
+      await pruneImages(docker, 'adder', running!.Config.Labels['racetrack.owner']!, 0);
+      assert.equal(await imageExists(docker, images.get('adder')!), false);
+      for (const name of ['Adder', 'ad_der', 'ad-der']) assert.equal(await imageExists(docker, images.get(name)!), true, name);
+    } finally {
+      for (const image of images.values()) await docker.getImage(image).remove({ force: true }).catch(() => {});
+      rmSync(pruneDir, { recursive: true, force: true });
+    }
+  });
+
   test('a job that cannot start is reported as error with its last log lines', { skip }, async () => {
     const brokenDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
     cpSync(jobDir, brokenDir, { recursive: true });
@@ -184,6 +267,10 @@ describe('DockerTarget', () => {
 async function containersOf(docker: Docker, ref: InstanceRef): Promise<Docker.ContainerInspectInfo[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${ref.deploymentId}`] } });
   return Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
+}
+
+async function imageExists(docker: Docker, image: string): Promise<boolean> {
+  return docker.getImage(image).inspect().then(() => true, () => false);
 }
 
 async function perform(upstream: string, numbers: number[]): Promise<unknown> {

@@ -1,5 +1,6 @@
-// The docker target: one image per job version built from its job type's Dockerfile, `replicas` containers published
-// on 127.0.0.1 and restarted by the engine, so they outlive the server, which re-adopts them by their labels.
+// The docker target: one image per job version built from its job type's Dockerfile, `replicas` confined containers
+// on the job network, published on 127.0.0.1 and restarted by the engine, so they outlive the server, which re-adopts
+// them by their labels.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -12,16 +13,20 @@ import { freePort } from '../free-port.js';
 import { waitReady } from '../wait-ready.js';
 import { buildImage } from './build-image.js';
 import { containerLogs } from './container-logs.js';
-import { containerResources } from './container-resources.js';
+import { CONFINEMENT_VERSION, confinedHostConfig, containerUser } from './container-confinement.js';
+import { containerResources, resourcesOf } from './container-resources.js';
 import { instanceLabels, LABEL, labelFilters, refOfLabels } from './instance-labels.js';
+import { ensureJobNetwork, type JobNetwork } from './job-network.js';
 import { pruneImages } from './prune-images.js';
-import { CONTAINER_HOST_ALIAS, PubRelay } from './pub-relay.js';
+import { PubRelay } from './pub-relay.js';
 import { watchEngineEvents, type EngineEvent } from './watch-engine-events.js';
 
 const log = logger('rt:deploy:docker');
 
 export const DEFAULT_BASE_IMAGES: Readonly<Record<string, string>> = { python3: 'python:3.11-slim-bookworm' };
 const DEFAULT_IMAGE_RETENTION = 3;
+/** processes (threads count) per container: room for a busy job, not for a fork bomb */
+export const DEFAULT_PIDS_LIMIT = 512;
 /** seconds a container gets to exit after SIGTERM before the engine kills it */
 const STOP_GRACE_S = 5;
 /** restarts after which a version none of whose replicas serves counts as crash-looping */
@@ -38,6 +43,8 @@ export interface DockerTargetOptions {
   baseImages?: Record<string, string>;
   /** images kept per job, newest first (in-use images are never removed) */
   imageRetention?: number;
+  /** processes and threads per container */
+  pidsLimit?: number;
   onStatus?: StatusListener;
   /** defaults to the engine of DOCKER_HOST, else the local socket */
   docker?: Docker;
@@ -47,6 +54,19 @@ interface DockerArtifact extends Artifact {
   image: string;
   /** where the job listens inside its container */
   port: number;
+}
+
+/** what one container is made of, whether for a new instance or to re-create one with the current confinement */
+interface Replica {
+  name: string;
+  image: string;
+  /** where the job listens inside the container */
+  port: number;
+  /** 127.0.0.1:PORT on the host */
+  upstream: Upstream;
+  env: string[];
+  labels: Record<string, string>;
+  resources: Docker.HostConfig;
 }
 
 const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
@@ -65,21 +85,29 @@ export class DockerTarget implements InfrastructureTarget {
   private readonly reported = new Map<string, InstanceStatus>();
   /** instances being stopped by us: their containers' deaths are no news */
   private readonly stopping = new Set<string>();
+  /** containers being re-created with the current confinement: old id → new id, or undefined when that failed */
+  private readonly reconfining = new Map<string, Promise<string | undefined>>();
+  private networkCheck?: Promise<JobNetwork>;
   private events?: { close(): void };
 
   constructor(private readonly opts: DockerTargetOptions) {
     this.docker = opts.docker ?? new Docker();
     this.owner = createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 16);
     this.baseImages = { ...DEFAULT_BASE_IMAGES, ...opts.baseImages };
-    this.relay = new PubRelay(this.docker, join(opts.dataDir, 'run', 'docker', 'pub-relay-port'), opts.pubUrl);
+    this.relay = new PubRelay(async () => (await this.jobNetwork()).gateway, join(opts.dataDir, 'run', 'docker', 'pub-relay-port'), opts.pubUrl);
+  }
+
+  /** the job network, checked (and created if missing) once per use; concurrent callers share one check */
+  private jobNetwork(): Promise<JobNetwork> {
+    return (this.networkCheck ??= ensureJobNetwork(this.docker).finally(() => (this.networkCheck = undefined)));
   }
 
   async build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
     const baseImage = this.baseImages[jobType.name];
     if (!baseImage) throw new RtError(`the docker target has no base image for job type ${jobType.name}`);
-    const built = await buildImage(this.docker, jobType, ctx, baseImage);
+    const built = await buildImage(this.docker, jobType, ctx, { baseImage, network: await this.jobNetwork(), owner: this.owner });
     if (!built.reused) {
-      await pruneImages(this.docker, ctx.manifest.name, this.opts.imageRetention ?? DEFAULT_IMAGE_RETENTION).catch((e: Error) =>
+      await pruneImages(this.docker, ctx.manifest.name, this.owner, this.opts.imageRetention ?? DEFAULT_IMAGE_RETENTION).catch((e: Error) =>
         log.warn({ job: ctx.manifest.name, err: e.message }, 'image pruning failed'));
     }
     const artifact: DockerArtifact = { jobType: jobType.name, jobDir: ctx.jobDir, image: built.image, port: built.port };
@@ -93,43 +121,88 @@ export class DockerTarget implements InfrastructureTarget {
     const env = { ...spec.env };
     if (env.PUB_URL) env.PUB_URL = await this.relay.containerUrl(env.PUB_URL);
     const upstreams: Upstream[] = [];
-    for (let i = 0; i < spec.replicas; i++) upstreams.push(await this.startReplica(spec, i, image, port, env));
+    for (let index = 0; index < spec.replicas; index++) {
+      // the host port is chosen here, not by the engine: an engine-chosen port changes on every restart of the container
+      const upstream = `127.0.0.1:${await freePort()}`;
+      const id = await this.run({
+        name: `rt-${resourceName(spec.name)}-${spec.version}-${spec.deploymentId}-${index}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-'),
+        image,
+        port,
+        upstream,
+        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        labels: instanceLabels(spec, this.owner),
+        resources: containerResources(spec.resources),
+      });
+      this.watchReady(id, spec, upstream);
+      upstreams.push(upstream);
+    }
     return upstreams;
   }
 
-  private async startReplica(spec: InstanceSpec, index: number, image: string, port: number, env: Record<string, string>): Promise<Upstream> {
-    // the host port is chosen here, not by the engine: an engine-chosen port changes on every restart of the container
-    const hostPort = await freePort();
-    const upstream = `127.0.0.1:${hostPort}`;
-    const containerPort = `${port}/tcp`;
-    let container: Docker.Container;
-    try {
-      container = await this.docker.createContainer({
-        name: `rt-${resourceName(spec.name)}-${spec.version}-${spec.deploymentId}-${index}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-'),
-        Image: image,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        Labels: { ...instanceLabels(spec, this.owner), [LABEL.upstream]: upstream },
-        ExposedPorts: { [containerPort]: {} },
-        HostConfig: {
-          PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
-          // unless-stopped: restarted with the engine's backoff after any exit, and after the engine restarts
-          RestartPolicy: { Name: 'unless-stopped' },
-          // an init as PID 1 passes SIGTERM on (a bare python as PID 1 ignores it) and reaps the job's children
-          Init: true,
-          ExtraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-          ...containerResources(spec.resources),
-        },
-      });
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) {
-        throw new RtError(`image ${image} of ${spec.name} ${spec.version} is no longer on the Docker engine: redeploy it (ssh … jobs redeploy ${spec.name} ${spec.version})`);
-      }
-      throw e;
-    }
+  /** creates and starts one confined container; resolves with its id */
+  private async run(r: Replica): Promise<string> {
+    const [network, image] = await Promise.all([this.jobNetwork(), this.docker.getImage(r.image).inspect().catch((e: { statusCode?: number }) => {
+      if (e.statusCode !== 404) throw e;
+      const [name, version] = [r.labels[LABEL.job], r.labels[LABEL.version]];
+      throw new RtError(`image ${r.image} of ${name} ${version} is no longer on the Docker engine: redeploy it (ssh … jobs redeploy ${name} ${version})`);
+    })]);
+    const containerPort = `${r.port}/tcp`;
+    const container = await this.docker.createContainer({
+      name: r.name,
+      Image: r.image,
+      User: containerUser(image.Config.User),
+      Env: r.env,
+      Labels: { ...r.labels, [LABEL.upstream]: r.upstream, [LABEL.confinement]: CONFINEMENT_VERSION },
+      ExposedPorts: { [containerPort]: {} },
+      HostConfig: {
+        PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: r.upstream.split(':')[1]! }] },
+        // unless-stopped: restarted with the engine's backoff after any exit, and after the engine restarts
+        RestartPolicy: { Name: 'unless-stopped' },
+        // an init as PID 1 passes SIGTERM on (a bare python as PID 1 ignores it) and reaps the job's children
+        Init: true,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        ...r.resources,
+        ...confinedHostConfig(network, this.opts.pidsLimit ?? DEFAULT_PIDS_LIMIT),
+      },
+    });
     await container.start();
-    this.watchReady(container.id, spec, upstream);
-    return upstream;
+    return container.id;
+  }
+
+  /**
+   * A container started without the current confinement (by an older Racetrack: root, every capability, the default
+   * bridge) is replaced by one that has it, from the same image, env, labels, limits and host port, so the version keeps
+   * its upstream. Resolves with the new container's id; undefined when that failed (then a restore starts the version anew).
+   */
+  private reconfine(info: Docker.ContainerInfo): Promise<string | undefined> {
+    let pending = this.reconfining.get(info.Id);
+    if (!pending) {
+      pending = (async () => {
+        const old = await this.docker.getContainer(info.Id).inspect();
+        const port = Number.parseInt(Object.keys(old.Config.ExposedPorts ?? {})[0] ?? '', 10);
+        const upstream = old.Config.Labels[LABEL.upstream];
+        if (!port || !upstream) return undefined;
+        log.info({ job: old.Config.Labels[LABEL.job], container: info.Id.slice(0, 12) }, 're-creating a container with the current confinement');
+        this.forget(info.Id);
+        const container = this.docker.getContainer(info.Id);
+        await container.stop({ t: STOP_GRACE_S }).catch(ignoreStatus(304, 404));
+        await container.remove({ force: true }).catch(ignoreStatus(404));
+        return this.run({
+          name: old.Name.replace(/^\//, ''),
+          image: old.Config.Image,
+          port,
+          upstream,
+          env: old.Config.Env,
+          labels: old.Config.Labels,
+          resources: resourcesOf(old.HostConfig),
+        });
+      })().catch((e: Error) => {
+        log.warn({ container: info.Id.slice(0, 12), err: e.message }, 'could not re-create a container with the current confinement');
+        return undefined;
+      });
+      this.reconfining.set(info.Id, pending);
+    }
+    return pending;
   }
 
   async stop(ref: InstanceRef): Promise<void> {
@@ -173,7 +246,10 @@ export class DockerTarget implements InfrastructureTarget {
     yield* containerLogs(containers, opts);
   }
 
-  /** Instances with a live container; also resumes watching them (after a server restart) and the relay they use. */
+  /**
+   * Instances with a live container; also resumes watching them (after a server restart) and the relay they use.
+   * A live container without the current confinement is re-created with it first.
+   */
   async list(): Promise<InstanceRef[]> {
     this.followEvents();
     const containers = await this.docker.listContainers({ all: true, filters: { label: labelFilters(this.owner) } });
@@ -182,9 +258,11 @@ export class DockerTarget implements InfrastructureTarget {
       const ref = refOfLabels(c.Labels);
       // an exited container is not running anything: start() replaces it when the version is restored
       if (!ref || c.State === 'exited' || c.State === 'dead') continue;
+      const id = c.Labels[LABEL.confinement] === CONFINEMENT_VERSION ? c.Id : await this.reconfine(c);
+      if (!id) continue;
       refs.set(keyOf(ref), ref);
       const upstream = c.Labels[LABEL.upstream];
-      if (upstream) this.watchReady(c.Id, ref, upstream);
+      if (upstream) this.watchReady(id, ref, upstream);
     }
     if (refs.size > 0) await this.relay.start();
     return [...refs.values()];
@@ -214,7 +292,8 @@ export class DockerTarget implements InfrastructureTarget {
     const id = e.Actor?.ID;
     const ref = refOfLabels(e.Actor?.Attributes);
     const upstream = e.Actor?.Attributes?.[LABEL.upstream];
-    if (!id || !ref || this.stopping.has(keyOf(ref))) return;
+    // stopped by us, or replaced by reconfine(): no news
+    if (!id || !ref || this.stopping.has(keyOf(ref)) || this.reconfining.has(id)) return;
     log.warn({ job: ref.name, version: ref.version, container: id.slice(0, 12), exitCode: e.Actor?.Attributes?.exitCode }, 'container died');
     this.forget(id);
     if (upstream) this.watchReady(id, ref, upstream);

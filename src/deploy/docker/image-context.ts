@@ -1,7 +1,7 @@
 // The build context of a job image: the job folder as job/, the job type's extra files, and its Dockerfile.
 // Its digest (every path, mode and byte, plus what else the image depends on) tags the image, so equal content reuses it.
 import { createHash } from 'node:crypto';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JobType } from '../../jobtypes/index.js';
@@ -47,15 +47,25 @@ export class ImageContext {
     return hash.digest('hex');
   }
 
-  /** Writes the context to a new temp folder (the caller removes it) and names its top-level entries for the tar. */
+  /**
+   * Writes the context to a new temp folder (the caller removes it) and names its top-level entries for the tar.
+   * Modes are the digest's (executable or not), readable by all, whatever the server's umask: the job runs as a user
+   * that owns none of its files.
+   */
   stage(): { dir: string; entries: string[] } {
     const dir = mkdtempSync(join(tmpdir(), 'rt-image-'));
+    const folders = new Set<string>();
     for (const e of this.entries) {
       const target = join(dir, e.path);
+      for (let d = dirname(target); d.length > dir.length; d = dirname(d)) folders.add(d);
       mkdirSync(dirname(target), { recursive: true });
       if (lstatSync(e.source).isSymbolicLink()) symlinkSync(readlinkSync(e.source), target);
-      else copyFileSync(e.source, target);
+      else {
+        copyFileSync(e.source, target);
+        chmodSync(target, lstatSync(e.source).mode & 0o111 ? 0o755 : 0o644);
+      }
     }
+    for (const d of folders) chmodSync(d, 0o755);
     writeFileSync(join(dir, 'Dockerfile'), this.dockerfile);
     const top = new Set(this.entries.map((e) => e.path.split('/')[0]!));
     return { dir, entries: ['Dockerfile', ...top] };

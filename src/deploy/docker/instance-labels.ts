@@ -5,10 +5,12 @@ export const LABEL = {
   job: 'racetrack.job',
   version: 'racetrack.version',
   deployment: 'racetrack.deployment',
-  /** which server (data dir) started it: several servers may share one engine */
+  /** which server (data dir) started it, or built it (on images): several servers may share one engine */
   owner: 'racetrack.owner',
   /** where the gateway reaches this replica, 127.0.0.1:PORT (fixed for the container's life) */
   upstream: 'racetrack.upstream',
+  /** the CONFINEMENT_VERSION it was started with */
+  confinement: 'racetrack.confinement',
 } as const;
 
 export function instanceLabels(ref: InstanceRef, owner: string): Record<string, string> {

@@ -1,13 +1,18 @@
-// Image retention: keeps a job's newest images (and any a container still uses), removes the older ones.
+// Image retention: keeps a job's newest images (and any a container still uses), removes the older ones. A job's images
+// are those in its repository labelled with its exact name and this server, so pruning never touches another job's
+// images, nor another server's.
 import type Docker from 'dockerode';
 import { logger } from '../../core/log.js';
 import { resourceName } from '../../manifest/index.js';
 import { IMAGE_REPOSITORY_PREFIX } from './build-image.js';
+import { LABEL } from './instance-labels.js';
 
 const log = logger('rt:deploy:docker');
 
-export async function pruneImages(docker: Docker, jobName: string, keep: number): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPOSITORY_PREFIX}${resourceName(jobName)}`] } });
+export async function pruneImages(docker: Docker, jobName: string, owner: string, keep: number): Promise<void> {
+  const images = await docker.listImages({
+    filters: { reference: [`${IMAGE_REPOSITORY_PREFIX}${resourceName(jobName)}`], label: [`${LABEL.job}=${jobName}`, `${LABEL.owner}=${owner}`] },
+  });
   const old = images.sort((a, b) => b.Created - a.Created).slice(keep);
   for (const image of old) {
     try {

@@ -76,6 +76,8 @@ function command(artifact: Artifact, env: JobEnv): Command {
 
 /** the port the job listens on inside its container */
 const CONTAINER_PORT = 7000;
+/** the job's uid and gid inside its image: numeric in USER, so the docker target sees it is not root without reading passwd */
+const JOB_UID = 10000;
 /** the swagger-ui-dist files the wrapper's /docs page loads */
 const SWAGGER_UI_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'];
 
@@ -91,6 +93,9 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
   const systemDeps = ctx.manifest.system_dependencies.length
     ? [`RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
     : [];
+  const user = `${JOB_UID}:${JOB_UID}`;
+  // the job's own unprivileged user, with a home for the caches some libraries write
+  const addUser = `groupadd --gid ${JOB_UID} job && useradd --uid ${JOB_UID} --gid ${JOB_UID} --create-home --shell /usr/sbin/nologin job`;
   // build_env (with build secrets) reaches only the stage that installs the requirements, as build args;
   // the image that runs copies the finished venv, so its history holds none of them
   const buildArgs = Object.keys(ctx.buildEnv).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
@@ -98,9 +103,12 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
     ? [
       'FROM ${BASE_IMAGE} AS requirements',
       ...systemDeps,
+      `RUN ${addUser} && install -d -o ${JOB_UID} -g ${JOB_UID} /opt/venv /src/job`,
+      // pip (and any setup.py it runs) runs as the job's user, not root
+      `USER ${user}`,
       ...buildArgs.map((k) => `ARG ${k}`),
       'WORKDIR /src/job',
-      ...[requirements, ...localRequirementPaths(ctx.jobDir, requirements)].map((p) => `COPY ${JSON.stringify([`job/${p}`, `/src/job/${p}`])}`),
+      ...[requirements, ...localRequirementPaths(ctx.jobDir, requirements)].map((p) => `COPY --chown=${user} ${JSON.stringify([`job/${p}`, `/src/job/${p}`])}`),
       // a venv works on any base (PEP 668 or not)
       `RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --disable-pip-version-check --no-input -r ${JSON.stringify(requirements)}`,
     ]
@@ -111,12 +119,15 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
     'FROM ${BASE_IMAGE}',
     ...systemDeps,
     // what every job shares comes first, so the engine's layer cache serves it; only the job's own steps are built per push
+    `RUN ${addUser}`,
     'COPY wrapper/ /src/wrapper/',
     'COPY swagger-ui/ /src/swagger-ui/',
     'ENV PYTHONPATH=/src/wrapper:/src/job PYTHONUNBUFFERED=1',
     'WORKDIR /src/job',
     `EXPOSE ${CONTAINER_PORT}`,
-    ...(requirements ? ['COPY --from=requirements /opt/venv /opt/venv', 'ENV PATH=/opt/venv/bin:$PATH'] : []),
+    `USER ${user}`,
+    // COPY gives root every file (the venv too), whatever USER says: the job reads them and changes none
+    ...(requirements ? ['COPY --from=requirements --chown=0:0 /opt/venv /opt/venv', 'ENV PATH=/opt/venv/bin:$PATH'] : []),
     'COPY job/ /src/job/',
     `CMD ${JSON.stringify(args)}`,
   ];

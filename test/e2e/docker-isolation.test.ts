@@ -1,0 +1,204 @@
+// Docker jobs attacked from inside, end to end: a job's process is not root, holds no capability and cannot gain one;
+// a fork bomb stops at the pids limit while the server and other jobs keep serving; no job's container reaches
+// another's, while the gateway and the outside stay reachable; and jobs named Adder, adder, ad_der and ad-der get
+// their own containers and images, and pruning one job's images leaves the others'.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import Docker from 'dockerode';
+import { dockerAvailable } from '../../src/deploy/docker/index.js';
+import { JOB_NETWORK } from '../../src/deploy/docker/job-network.js';
+import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
+
+const engine = await dockerAvailable();
+const skip = engine ? false : 'skipped: no Docker engine';
+const PIDS_LIMIT = 64;
+/** the four names the job-name rule accepts that an older Racetrack mapped to two resource names */
+const NAMES = ['Adder', 'adder', 'ad_der', 'ad-der'] as const;
+
+/** a job that reports what its own process may do and tries what an attacker would */
+const PROBE_PY = `
+import os, socket, subprocess, sys
+
+# every process forks for ever; only a pids limit stops it
+BOMB = 'import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass\\n'
+
+
+class Probe:
+    def perform(self, action: str, host: str = '', port: int = 0, content: str = ''):
+        if action == 'whoami':
+            status = dict(line.split(':', 1) for line in open('/proc/self/status') if ':' in line)
+            try:
+                os.setuid(0)
+                setuid = 'became root'
+            except OSError as e:
+                setuid = e.strerror
+            return {'uid': os.getuid(), 'euid': os.geteuid(), 'CapEff': status['CapEff'].strip(),
+                    'CapBnd': status['CapBnd'].strip(), 'NoNewPrivs': status['NoNewPrivs'].strip(), 'setuid0': setuid}
+        if action == 'connect':
+            try:
+                socket.create_connection((host, port), timeout=3).close()
+                return True
+            except OSError:
+                return False
+        if action == 'fork_bomb':
+            subprocess.Popen([sys.executable, '-c', BOMB])
+            return 'started'
+        return content
+`;
+
+interface JobInfo {
+  status: string;
+  deployment_id: string;
+  upstreams: string[];
+}
+
+describe('docker isolation, attacked from inside a job', () => {
+  const docker = new Docker();
+  let server: TestServer;
+  let outside: Server;
+  const repos = new Map<string, string>();
+  /** deployments this suite created, so their containers are removed even when a test fails */
+  const deployments = new Set<string>();
+  /** job name → the image its first version runs */
+  const images = new Map<string, string>();
+  /** the server's owner label: the images it built are removed after the suite */
+  let owner: string | undefined;
+
+  before(async () => {
+    if (!engine) return;
+    server = await startTestServer({ env: { RACETRACK_DOCKER_PIDS_LIMIT: String(PIDS_LIMIT), RACETRACK_DOCKER_IMAGE_RETENTION: '1' } });
+    // stands for the outside world: a listener on the host's own address, not on any Docker bridge
+    outside = createServer((s) => s.end());
+    await new Promise<void>((resolve) => outside.listen(0, '0.0.0.0', resolve));
+    for (const name of NAMES) {
+      repos.set(name, await makeJobRepo({
+        'job.yaml': `name: ${name}\nowner_email: sample@example.com\njobtype: python3\nversion: 0.0.1\njobtype_extra:\n  entrypoint_path: probe.py\n  entrypoint_class: Probe\nresources:\n  cpu_max: 500m\n`,
+        'probe.py': PROBE_PY,
+      }));
+    }
+  });
+
+  after(async () => {
+    if (!engine) return;
+    await server.cleanup();
+    outside.close();
+    for (const id of deployments) {
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
+        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      }
+    }
+    for (const image of owner ? await docker.listImages({ filters: { label: [`racetrack.owner=${owner}`] } }) : []) {
+      await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
+    }
+  });
+
+  const info = async (name: string, version = '0.0.1'): Promise<JobInfo> => {
+    const r = await server.ssh(`jobs info ${name} ${version} --json`);
+    assert.equal(r.code, 0, r.stderr);
+    const job = JSON.parse(r.stdout) as JobInfo;
+    deployments.add(job.deployment_id);
+    return job;
+  };
+  const containerOf = async (name: string): Promise<Docker.ContainerInspectInfo> => {
+    const { deployment_id: id } = await info(name);
+    const [c] = await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } });
+    return docker.getContainer(c!.Id).inspect();
+  };
+  const probe = (name: string, body: Record<string, unknown>) => callJob(server, `/pub/job/${name}/latest/api/v1/perform`, { body });
+  const connects = async (from: string, host: string, port: number): Promise<boolean> => {
+    const r = await probe(from, { action: 'connect', host, port });
+    assert.equal(r.status, 200, r.text);
+    return r.json as boolean;
+  };
+
+  test('Adder, adder, ad_der and ad-der deploy side by side in their own containers from their own images', { skip }, async () => {
+    for (const name of NAMES) {
+      const r = await pushSsh(server, repos.get(name)!, name, ['-o', 'infra=docker']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const containers = await Promise.all(NAMES.map(containerOf));
+    NAMES.forEach((name, i) => images.set(name, containers[i]!.Image));
+    owner = containers[0]!.Config.Labels['racetrack.owner'];
+    assert.equal(new Set(containers.map((c) => c.Name)).size, 4);
+    assert.equal(new Set(containers.map((c) => c.Image)).size, 4);
+    assert.equal(new Set(containers.map((c) => c.Config.Image.split(':')[0])).size, 4, containers.map((c) => c.Config.Image).join(' '));
+    for (const name of NAMES) {
+      const r = await probe(name, { action: 'echo', content: name });
+      assert.equal(r.json, name, r.text);
+    }
+  });
+
+  test('a job\'s process is not root, has no capabilities, cannot gain any and cannot become root', { skip }, async () => {
+    for (const name of NAMES) {
+      const r = await probe(name, { action: 'whoami' });
+      assert.equal(r.status, 200, r.text);
+      const me = r.json as Record<string, unknown>;
+      assert.notEqual(me.uid, 0);
+      assert.notEqual(me.euid, 0);
+      assert.match(String(me.CapEff), /^0+$/);
+      assert.match(String(me.CapBnd), /^0+$/);
+      assert.equal(me.NoNewPrivs, '1');
+      assert.equal(me.setuid0, 'Operation not permitted');
+    }
+  });
+
+  test('no job reaches another job\'s container, while its gateway relay and the outside stay reachable', { skip }, async () => {
+    const [a, b] = [await containerOf('adder'), await containerOf('ad-der')];
+    const ip = (c: Docker.ContainerInspectInfo) => c.NetworkSettings.Networks[JOB_NETWORK]!.IPAddress;
+    const hostPort = (c: Docker.ContainerInspectInfo) => Number(c.Config.Labels['racetrack.upstream']!.split(':')[1]);
+    const relayPort = Number(new URL(a.Config.Env.find((e) => e.startsWith('PUB_URL='))!.slice('PUB_URL='.length)).port);
+    for (const c of [a, b]) assert.deepEqual(Object.keys(c.NetworkSettings.Networks), [JOB_NETWORK]);
+    // the probe works: each reaches its own port
+    assert.equal(await connects('adder', ip(a), 7000), true);
+    assert.equal(await connects('ad-der', ip(b), 7000), true);
+    // the attacks: the other's container directly, or its published port through the host
+    assert.equal(await connects('adder', ip(b), 7000), false);
+    assert.equal(await connects('ad-der', ip(a), 7000), false);
+    assert.equal(await connects('adder', 'host.docker.internal', hostPort(b)), false);
+    assert.equal(await connects('ad-der', 'host.docker.internal', hostPort(a)), false);
+    // what stays open: the pub relay, and addresses beyond the Docker bridges
+    assert.equal(await connects('adder', 'host.docker.internal', relayPort), true);
+    assert.equal(await connects('adder', hostAddress(), (outside.address() as { port: number }).port), true);
+  });
+
+  test('a fork bomb stops at the pids limit while the server and the other jobs keep serving', { skip }, async () => {
+    const bombed = await containerOf('Adder');
+    // checked before the bomb: without a limit it would exhaust the host
+    assert.equal(bombed.HostConfig.PidsLimit, PIDS_LIMIT);
+    const r = await probe('Adder', { action: 'fork_bomb' });
+    assert.equal(r.json, 'started', r.text);
+    const container = docker.getContainer(bombed.Id);
+    await eventually(async () => (await container.stats({ stream: false })).pids_stats?.current === PIDS_LIMIT);
+    for (const name of ['adder', 'ad_der', 'ad-der']) assert.equal((await probe(name, { action: 'echo', content: 'still here' })).json, 'still here');
+    assert.equal((await server.ssh('jobs list --json')).code, 0);
+    assert.equal((await container.stats({ stream: false })).pids_stats?.current, PIDS_LIMIT);
+    const removed = await server.ssh('jobs delete Adder --all');
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+
+  test('pruning ad_der\'s images (retention 1) keeps ad-der\'s, Adder\'s and adder\'s', { skip }, async () => {
+    for (const name of ['ad-der', 'ad_der']) assert.equal((await server.ssh(`jobs delete ${name} --all`)).code, 0);
+    const repo = repos.get('ad_der')!;
+    writeFile(repo, 'probe.py', `${PROBE_PY}\n# 0.0.2\n`);
+    writeFile(repo, 'job.yaml', `name: ad_der\nowner_email: sample@example.com\njobtype: python3\nversion: 0.0.2\njobtype_extra:\n  entrypoint_path: probe.py\n  entrypoint_class: Probe\n`);
+    await commitAll(repo, '0.0.2');
+    const r = await pushSsh(server, repo, 'ad_der', ['-o', 'infra=docker']);
+    assert.equal(r.code, 0, r.stderr);
+    deployments.add((await info('ad_der', '0.0.2')).deployment_id);
+    const exists = (image: string) => docker.getImage(image).inspect().then(() => true, () => false);
+    assert.equal(await exists(images.get('ad_der')!), false, 'ad_der\'s unused older image is pruned');
+    for (const name of ['ad-der', 'Adder', 'adder']) assert.equal(await exists(images.get(name)!), true, `${name}'s image is kept`);
+  });
+});
+
+/** an IPv4 address of this host outside the Docker bridges: what a job reaches through NAT, like the outside */
+function hostAddress(): string {
+  const found = Object.entries(networkInterfaces())
+    .filter(([name]) => !/^(docker|br-|veth)/.test(name))
+    .flatMap(([, addrs]) => addrs ?? [])
+    .find((a) => a.family === 'IPv4' && !a.internal);
+  assert.ok(found, 'this host has an IPv4 address outside the Docker bridges');
+  return found.address;
+}
