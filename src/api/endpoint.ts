@@ -11,7 +11,7 @@ export interface ApiDeps {
   version: string;
   infrastructureTargets: () => string[];
   deployArchive: (req: ArchiveDeployRequest, reporter: Reporter) => Promise<DeployOutcome>;
-  /** slows down repeated wrong tokens and passwords, as for git and ssh */
+  /** the budget of failed authentications per client address, shared with git and ssh */
   throttle: AuthThrottle;
 }
 

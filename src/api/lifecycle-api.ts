@@ -1,7 +1,7 @@
 // The /lifecycle/api/v1 HTTP API (CONTRACT §7): routes requests to the endpoints and maps errors to
 // `{"error": …}` with the RtError's status — the one place the API catches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NotFoundError, RtError } from '../core/errors.js';
+import { NotFoundError, RtError, TooManyRequestsError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { sendJson } from '../server/http-app.js';
 import { clientAddress } from './client-address.js';
@@ -25,13 +25,12 @@ export function createLifecycleApi(deps: ApiDeps): (req: IncomingMessage, res: S
   return (req, res) => {
     const aborter = new AbortController();
     res.on('close', () => aborter.abort());
-    serve(req, res, aborter.signal).catch(async (e: unknown) => {
+    serve(req, res, aborter.signal).catch((e: unknown) => {
       const err = e instanceof RtError ? e : new RtError('internal error');
-      // a wrong token costs time; a request without one does not
-      if (err.httpStatus === 401 && requestToken(req)) await deps.throttle.fail(clientAddress(req), 'api');
       if (res.headersSent) return void res.destroy();
       if (!(e instanceof RtError)) log.error({ err: e, method: req.method, url: req.url }, 'API request failed');
-      sendJson(res, err.httpStatus, { error: err.message, ...(err.details.length ? { details: err.details } : {}) });
+      const headers = err instanceof TooManyRequestsError ? { 'retry-after': String(err.retryAfterSeconds) } : undefined;
+      sendJson(res, err.httpStatus, { error: err.message, ...(err.details.length ? { details: err.details } : {}) }, headers);
     });
   };
 
@@ -49,9 +48,10 @@ export function createLifecycleApi(deps: ApiDeps): (req: IncomingMessage, res: S
       deps,
       signal,
       subject: () => {
-        const subject = deps.services.auth.requireToken(requestToken(req));
-        deps.throttle.succeed(clientAddress(req));
-        return subject;
+        const token = requestToken(req);
+        // a wrong token spends the address's budget of failures; a request without one does not
+        if (!token) return deps.services.auth.requireToken(undefined);
+        return deps.throttle.attempt(clientAddress(req), 'api', () => deps.services.auth.requireToken(token));
       },
       body: () => readJsonBody(req, endpoint.bodyLimit ?? DEFAULT_BODY_LIMIT),
     };

@@ -1,17 +1,20 @@
 // /users: sign up with an email and password (inactive until an admin activates it, unless
 // RACETRACK_REGISTER_ACTIVE), and log in for a token. Racetrack's clients send the email as `username`.
-import { BadRequestError, RtError } from '../core/errors.js';
+// Both are throttled per client address; neither tells whether an email has an account.
+import { BadRequestError } from '../core/errors.js';
 import type { Endpoint } from './endpoint.js';
 import { clientAddress } from './client-address.js';
 
 export const userEndpoints: Endpoint[] = [
   {
+    // the same answer whether the email is new, pending or an account already
     method: 'POST',
     path: '/users/register',
-    async handle({ deps: { services }, body }) {
+    async handle({ deps: { services }, body, req }) {
       const { email, password } = credentials(await body());
-      const user = await services.access.register(email, password, services.settings.registerActive);
-      return { status: 201, body: { username: user.email, active: user.isActive } };
+      const active = services.settings.registerActive;
+      const username = await services.access.register(email, password, { active, address: clientAddress(req) });
+      return { status: 201, body: { username, active } };
     },
   },
   {
@@ -19,11 +22,8 @@ export const userEndpoints: Endpoint[] = [
     path: '/users/login',
     async handle({ deps: { services, throttle }, body, req }) {
       const { email, password } = credentials(await body());
-      const { user, token } = await services.access.login(email, password).catch(async (e: unknown) => {
-        // guessing passwords costs time, as guessing tokens does
-        if (e instanceof RtError && e.httpStatus === 401) await throttle.fail(clientAddress(req), 'api login');
-        throw e;
-      });
+      // a wrong password spends the address's budget of failures, as a wrong token does
+      const { user, token } = await throttle.attempt(clientAddress(req), 'api login', () => services.access.login(email, password));
       return { body: { username: user.email, token, is_staff: user.isAdmin } };
     },
   },

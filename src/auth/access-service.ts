@@ -7,13 +7,31 @@ import type { AuthService, Subject } from './auth-service.js';
 import { subjectRef } from './auth-service.js';
 import { parseScope, parseSubjectRef } from './scopes.js';
 import { parsePublicKey } from './parse-public-key.js';
+import { hashPassword } from './password.js';
+import { RateLimit } from './rate-limit.js';
 import { isValidJobName } from '../manifest/index.js';
+import { escapeControlChars, hasControlChars } from '../core/escape-control-chars.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_EMAIL = 254;
+const MAX_NAME = 100;
+/** registrations accepted per client address per hour */
+const REGISTRATIONS_PER_ADDRESS = 10;
 
+/** An email is an identifier: no control or invisible characters, ever; the error shows what was given, escaped. */
 export function parseEmail(raw: string): string {
-  if (!EMAIL.test(raw)) throw new BadRequestError(`email: "${raw}" is not an email address`);
+  if (raw.length > MAX_EMAIL || hasControlChars(raw) || !EMAIL.test(raw)) {
+    throw new BadRequestError(`email: "${escapeControlChars(raw.slice(0, MAX_EMAIL))}" is not an email address`);
+  }
   return raw.toLowerCase();
+}
+
+/** A name people give a key or a token: printable, 1–100 characters. */
+function parseName(field: string, raw: string): string {
+  if (!raw || raw.length > MAX_NAME || hasControlChars(raw)) {
+    throw new BadRequestError(`${field}: must be 1–${MAX_NAME} printable characters, without control characters`);
+  }
+  return raw;
 }
 
 export class AccessService {
@@ -22,6 +40,7 @@ export class AccessService {
     private readonly users: UserStore,
     private readonly tokens: TokenStore,
     private readonly audit: AuditLog,
+    private readonly registrations = new RateLimit('registrations', REGISTRATIONS_PER_ADDRESS, 3600_000),
   ) {}
 
   /** Runs an admin-only action; a refusal is audited before it is thrown. */
@@ -47,7 +66,7 @@ export class AccessService {
   }
 
   addKey(actor: Subject, keyText: string, name?: string): SshKey {
-    const key = this.auth.addKey(this.userOf(actor).id, keyText, name);
+    const key = this.auth.addKey(this.userOf(actor).id, keyText, name === undefined ? undefined : parseName('key name', name));
     this.audit.record(actor, 'key.add', { detail: key.fingerprint });
     return key;
   }
@@ -66,7 +85,7 @@ export class AccessService {
   }
 
   createToken(actor: Subject, name = 'token'): { id: number; name: string; token: string } {
-    const t = this.auth.createToken(subjectRef(this.asUserSubject(actor)), name);
+    const t = this.auth.createToken(subjectRef(this.asUserSubject(actor)), parseName('token name', name));
     this.audit.record(actor, 'token.create', { detail: `id ${t.id} ${name}` });
     return t;
   }
@@ -86,18 +105,28 @@ export class AccessService {
 
   // ---- accounts by password (the API's register and login)
 
-  /** Self-service sign-up; the account waits for an admin's `users activate` unless active. */
-  async register(email: string, password: string, active: boolean): Promise<User> {
+  /**
+   * Self-service sign-up, throttled per client address. Whether the email was new, pending (its password is
+   * replaced: the latest registration is the one an admin activates) or already an account, the caller learns
+   * nothing: the result is the normalised email, and the work done is the same (one password hash).
+   */
+  async register(email: string, password: string, opts: { active: boolean; address: string }): Promise<string> {
     const e = parseEmail(email);
     if (!password) throw new BadRequestError('password: must not be empty');
-    const user = await this.auth.createUser(e, { active, password });
-    this.audit.record(`user:${e}`, 'user.register', { detail: active ? 'active' : 'inactive until an admin activates it' });
-    return user;
+    this.registrations.take(opts.address);
+    const outcome = this.auth.register(e, await hashPassword(password), { active: opts.active, from: opts.address });
+    const detail = {
+      created: opts.active ? 'new, active' : 'new, inactive until an admin activates it',
+      'replaced pending': 'replaced the pending registration',
+      unchanged: 'already an account: nothing changed',
+    }[outcome];
+    this.audit.record(`user:${e}`, 'user.register', { detail: `${detail} (from ${opts.address})`, ok: outcome !== 'unchanged' });
+    return e;
   }
 
   /** Password login: a new personal token, shown once; a failed attempt is audited. */
   async login(email: string, password: string): Promise<{ user: User; token: string }> {
-    const e = email.toLowerCase();
+    const e = parseEmail(email);
     try {
       const user = await this.auth.login(e, password);
       const { token } = this.auth.createToken(`user:${e}`, 'login');
@@ -135,9 +164,12 @@ export class AccessService {
     });
   }
 
-  setActive(actor: Subject, email: string, active: boolean): void {
-    this.asAdmin(actor, active ? 'user.activate' : 'user.deactivate', () => this.auth.setUserActive(parseEmail(email), active));
-    this.audit.record(actor, active ? 'user.activate' : 'user.deactivate', { detail: email });
+  /** Returns the account as it was, so an admin activating it sees when (and how often, from where) it registered. */
+  setActive(actor: Subject, email: string, active: boolean): User {
+    const e = parseEmail(email);
+    const user = this.asAdmin(actor, active ? 'user.activate' : 'user.deactivate', () => this.auth.setUserActive(e, active));
+    this.audit.record(actor, active ? 'user.activate' : 'user.deactivate', { detail: e });
+    return user;
   }
 
   // ---- external service consumers (admin)

@@ -1,26 +1,43 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, userStore, tokenStore, escStore } from '../db/index.js';
+import { SecretBox } from '../secrets/index.js';
 import { AuthService } from './auth-service.js';
+import { hashPassword } from './password.js';
+import { hashToken } from './token.js';
 
-function makeAuth() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'rt-auth-')), 'db.sqlite'));
-  return new AuthService(userStore(db), tokenStore(db), escStore(db), randomBytes(32));
+function makeAuth(file = join(mkdtempSync(join(tmpdir(), 'rt-auth-')), 'db.sqlite'), key = randomBytes(32)) {
+  const db = openDatabase(file);
+  return new AuthService(userStore(db), tokenStore(db), escStore(db), new SecretBox(key));
 }
 
-test('a new user may call and deploy every job but not delete', async () => {
+test('a new user may read, call and create jobs, but deploy over or delete only what it owns', async () => {
   const auth = makeAuth();
   await auth.createUser('dev@example.com');
   const { token } = auth.createToken('user:dev@example.com', 'laptop');
   const s = auth.authenticate(token)!;
   assert.equal(s.name, 'dev@example.com');
-  assert.equal(auth.can(s, 'call_job', 'adder'), true);
-  assert.equal(auth.can(s, 'deploy_new_family', 'adder'), true);
+  for (const scope of ['read_job', 'call_job', 'deploy_new_family'] as const) assert.equal(auth.can(s, scope, 'adder'), true, scope);
+  assert.equal(auth.can(s, 'deploy_job', 'adder'), false);
   assert.equal(auth.can(s, 'delete_job', 'adder'), false);
+  auth.ownFamily('mine', s);
+  assert.equal(auth.can(s, 'deploy_job', 'mine'), true);
+  assert.equal(auth.can(s, 'delete_job', 'mine'), true);
+  assert.equal(auth.can(s, 'deploy_job', 'adder'), false);
+});
+
+test('deploy_job granted on a job also allows deleting it; delete_job alone does not allow deploying', async () => {
+  const auth = makeAuth();
+  await auth.createUser('a@example.com');
+  const a = auth.authenticate(auth.createToken('user:a@example.com', 't').token)!;
+  auth.grant('user:a@example.com', 'x', 'deploy_job');
+  auth.grant('user:a@example.com', 'y', 'delete_job');
+  assert.equal(auth.can(a, 'delete_job', 'x'), true);
+  assert.equal(auth.can(a, 'deploy_job', 'y'), false);
 });
 
 test('authorizeCall: 401 for an unknown token, 403 without call_job, ok with a grant', () => {
@@ -54,13 +71,55 @@ test('a deactivated user is no longer authenticated', async () => {
   assert.equal(auth.authenticate(token), undefined);
 });
 
-test('job family tokens are stable and need a grant to call other jobs', () => {
-  const auth = makeAuth();
-  const t = auth.jobToken('chain');
-  assert.equal(auth.jobToken('chain'), t);
+test('job family tokens are random, survive a restart sealed, never stored in plaintext, and need a grant to call', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'rt-auth-')), 'db.sqlite');
+  const key = randomBytes(32);
+  const auth = makeAuth(file, key);
+  auth.ownFamily('chain', { kind: 'job', name: 'owner-is-irrelevant-here' });
+  const t = auth.familyToken('chain');
+  assert.match(t, /^rtj_/);
+  assert.equal(auth.familyToken('chain'), t);
+  assert.equal(makeAuth(file, key).familyToken('chain'), t, 'the same token after a restart');
+  for (const f of [file, `${file}-wal`]) assert.ok(existsSync(f) && !readFileSync(f).includes(t), `not in ${f}`);
+  assert.ok(readFileSync(`${file}-wal`).includes(hashToken(t)), 'its hash is');
   assert.equal(auth.authorizeCall(t, 'adder').ok, false);
   auth.grant('job:chain', 'adder', 'call_job');
   assert.deepEqual(auth.authorizeCall(t, 'adder'), { ok: true, caller: { kind: 'job', name: 'chain' } });
+});
+
+test('a rotated family token replaces the old one once the old is revoked; a forgotten family keeps nothing', () => {
+  const auth = makeAuth();
+  auth.ownFamily('chain', { kind: 'esc', name: 'ci' });
+  const old = auth.familyToken('chain');
+  auth.grant('job:chain', 'adder', 'call_job');
+  const fresh = auth.issueFamilyToken('chain');
+  assert.equal(auth.familyToken('chain'), fresh.token, 'versions started from now on get the new one');
+  assert.equal(auth.authorizeCall(old, 'adder').ok, true, 'the old one works until revoked');
+  assert.equal(auth.revokeFamilyTokens('chain', fresh.id), 1);
+  assert.equal(auth.authorizeCall(old, 'adder').ok, false);
+  assert.equal(auth.authorizeCall(fresh.token, 'adder').ok, true);
+  auth.forgetFamily('chain');
+  assert.equal(auth.authorizeCall(fresh.token, 'adder').ok, false);
+  assert.deepEqual(auth.grantsOf('job:chain'), []);
+  assert.deepEqual(auth.grantsOf('esc:ci'), [], 'the owner\'s grants on the name went too');
+  auth.ownFamily('chain', { kind: 'esc', name: 'other' });
+  assert.notEqual(auth.familyToken('chain'), fresh.token);
+});
+
+test('register: a new email, a later registration replacing a pending one, and an account left alone', async () => {
+  const auth = makeAuth();
+  const h1 = await hashPassword('first');
+  assert.equal(auth.register('v@example.com', h1, { active: false, from: '10.0.0.1' }), 'created');
+  assert.equal(auth.register('v@example.com', await hashPassword('second'), { active: false, from: '10.0.0.2' }), 'replaced pending');
+  const pending = auth.setUserActive('v@example.com', true);
+  assert.deepEqual([pending.registerAttempts, pending.registeredFrom, pending.activatedAt], [2, '10.0.0.2', null]);
+  assert.equal((await auth.login('v@example.com', 'second')).email, 'v@example.com');
+  await assert.rejects(auth.login('v@example.com', 'first'), /wrong email or password/);
+  assert.equal(auth.register('v@example.com', await hashPassword('third'), { active: false, from: '10.0.0.3' }), 'unchanged');
+  auth.setUserActive('v@example.com', false);
+  assert.equal(auth.register('v@example.com', await hashPassword('third'), { active: false, from: '10.0.0.3' }), 'unchanged', 'a deactivated account is not pending');
+  auth.setUserActive('v@example.com', true);
+  assert.equal((await auth.login('v@example.com', 'second')).email, 'v@example.com');
 });
 
 test('passwords: login with the right one, refused with a wrong one or while inactive', async () => {

@@ -4,10 +4,20 @@
 import type { UserStore, TokenStore, User, Grant } from '../db/index.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
 import type { CallAuthorizer, CallDecision } from '../router/types.js';
-import { NEW_USER_SCOPES, type Scope, type SubjectKind } from './scopes.js';
-import { deriveJobToken, generateToken, hashToken } from './token.js';
+import { NEW_USER_SCOPES, OWNER_SCOPES, scopesAllowing, type Scope, type SubjectKind } from './scopes.js';
+import { generateToken, hashToken } from './token.js';
 import { parsePublicKey } from './parse-public-key.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { hasControlChars } from '../core/escape-control-chars.js';
+
+/** Seals a value at rest, bound to a context (the secrets' SecretBox). */
+export interface Sealer {
+  seal(plain: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+/** What a registration did; the caller answers the same whatever it was, so emails cannot be probed. */
+export type RegistrationOutcome = 'created' | 'replaced pending' | 'unchanged';
 
 export type Subject =
   | { kind: 'user'; name: string; user: User }
@@ -31,7 +41,7 @@ export class AuthService implements CallAuthorizer {
     private readonly users: UserStore,
     private readonly tokens: TokenStore,
     private readonly escNames: { list(): string[]; insert(name: string): void },
-    private readonly serverKey: Buffer,
+    private readonly sealer: Sealer,
   ) {
     this.reload();
   }
@@ -70,7 +80,9 @@ export class AuthService implements CallAuthorizer {
   async login(email: string, password: string): Promise<User> {
     const hash = this.users.passwordHash(email);
     const user = this.snap.users.get(email);
-    if (!hash || !user || !(await verifyPassword(password, hash))) throw new UnauthenticatedError('wrong email or password');
+    // an unknown email costs the same hash as a known one, so the time taken does not tell which emails exist
+    const matches = await verifyPassword(password, hash ?? (await unknownUserHash()));
+    if (!hash || !user || !matches) throw new UnauthenticatedError('wrong email or password');
     if (!user.isActive) throw new ForbiddenError(`user ${email} is not active yet; an admin must activate it`);
     return user;
   }
@@ -99,10 +111,7 @@ export class AuthService implements CallAuthorizer {
     if (subject.kind === 'user' && subject.user.isAdmin) return true;
     const set = this.snap.grants.get(subjectRef(subject));
     if (!set) return false;
-    for (const j of [job, '*']) {
-      if (set.has(`${j}\0${scope}`) || set.has(`${j}\0full_access`)) return true;
-    }
-    return false;
+    return [job, '*'].some((j) => scopesAllowing(scope).some((s) => set.has(`${j}\0${s}`)));
   }
 
   require(subject: Subject, scope: Scope, job: string): void {
@@ -135,29 +144,58 @@ export class AuthService implements CallAuthorizer {
   // ---- changes
 
   async createUser(email: string, opts: { admin?: boolean; active?: boolean; password?: string } = {}): Promise<User> {
-    if (this.users.byEmail(email)) throw new ConflictError(`user ${email} already exists`);
-    const user = this.users.insert({
+    const existing = this.users.byEmail(email);
+    if (existing) {
+      throw new ConflictError(`user ${email} already exists`, existing.activatedAt === null ? [`it registered itself and waits: \`users activate ${email}\` lets it in`] : []);
+    }
+    return this.insertUser({
       email,
       isAdmin: opts.admin ?? false,
       isActive: opts.active ?? true,
       passwordHash: opts.password ? await hashPassword(opts.password) : undefined,
     });
-    for (const scope of NEW_USER_SCOPES) this.tokens.insertGrant({ subject: `user:${email}`, jobName: '*', scope });
+  }
+
+  /**
+   * A self-service registration: a new email becomes an account (inactive unless `active`); a later one for an
+   * email never activated replaces the pending password, so whoever registered first cannot squat it; an account
+   * that is or was active is left alone.
+   */
+  register(email: string, passwordHash: string, opts: { active: boolean; from: string }): RegistrationOutcome {
+    const existing = this.users.byEmail(email);
+    if (!existing) {
+      this.insertUser({ email, isAdmin: false, isActive: opts.active, passwordHash, registeredFrom: opts.from });
+      return 'created';
+    }
+    if (existing.activatedAt !== null) return 'unchanged';
+    this.users.replaceRegistration(email, { passwordHash, from: opts.from, active: opts.active });
+    this.reload();
+    return 'replaced pending';
+  }
+
+  private insertUser(u: Parameters<UserStore['insert']>[0]): User {
+    const user = this.users.insert(u);
+    for (const scope of NEW_USER_SCOPES) this.tokens.insertGrant({ subject: `user:${u.email}`, jobName: '*', scope });
     this.reload();
     return user;
   }
 
-  setUserActive(email: string, active: boolean): void {
-    if (!this.users.byEmail(email)) throw new NotFoundError(`user ${email} not found`);
+  /** Returns the account as it was before the change (its registration details are what an admin checks). */
+  setUserActive(email: string, active: boolean): User {
+    const user = this.users.byEmail(email);
+    if (!user) throw new NotFoundError(`user ${email} not found`);
     this.users.setActive(email, active);
     this.reload();
+    return user;
   }
 
   addKey(userId: number, keyText: string, name?: string) {
     const key = parsePublicKey(keyText);
     const existing = this.users.keyByFingerprint(key.fingerprint);
     if (existing) throw new ConflictError(`ssh key ${key.fingerprint} is already registered`);
-    return this.users.insertKey({ userId, name: name || key.comment || key.type, publicKey: key.line, fingerprint: key.fingerprint });
+    // a comment is free text from the key file: it names the key only when it is printable
+    const fallback = key.comment && !hasControlChars(key.comment) ? key.comment : key.type;
+    return this.users.insertKey({ userId, name: name || fallback, publicKey: key.line, fingerprint: key.fingerprint });
   }
 
   /** A new token for the subject; the value is returned once and never stored. */
@@ -179,11 +217,41 @@ export class AuthService implements CallAuthorizer {
     this.reload();
   }
 
-  /** The family token a job gets as AUTH_TOKEN; its hash is registered so the gateway knows it. */
-  jobToken(jobName: string): string {
-    const token = deriveJobToken(this.serverKey, jobName);
-    if (!this.snap.subjectByHash.has(hashToken(token))) this.adoptToken(`job:${jobName}`, 'family token', token);
-    return token;
+  // ---- job families: ownership and the family token every version gets as AUTH_TOKEN
+
+  /** A family was just created by `owner`'s deploy: the owner may deploy over and delete it; it gets its token. */
+  ownFamily(name: string, owner: Subject): void {
+    for (const scope of OWNER_SCOPES) this.tokens.insertGrant({ subject: subjectRef(owner), jobName: name, scope });
+    this.issueFamilyToken(name);
+  }
+
+  /** The family's newest token, opened from its sealed copy; a family without one (made before tokens were random) gets one. */
+  familyToken(name: string): string {
+    const newest = this.tokens.sealedOf(`job:${name}`)[0];
+    return newest ? this.sealer.open(newest.sealed, familyTokenContext(name, newest.hash)) : this.issueFamilyToken(name).token;
+  }
+
+  /** A new random family token, newest from now on; older ones work until revokeFamilyTokens. Stored hashed, and sealed for restarts. */
+  issueFamilyToken(name: string): { id: number; token: string } {
+    const token = generateToken('rtj');
+    const hash = hashToken(token);
+    const rec = this.tokens.insert({ subject: `job:${name}`, name: 'family token', hash, sealed: this.sealer.seal(token, familyTokenContext(name, hash)) });
+    this.reload();
+    return { id: rec.id, token };
+  }
+
+  /** Revokes the family's tokens issued before `current` (the one its versions now run with); returns how many. */
+  revokeFamilyTokens(name: string, current: number): number {
+    const old = this.tokens.sealedOf(`job:${name}`).filter((t) => t.id < current);
+    for (const t of old) this.tokens.delete(t.id);
+    this.reload();
+    return old.length;
+  }
+
+  /** The family has ended: its tokens stop working now, and grants to `job:NAME` or on NAME do not pass to a new family of that name. */
+  forgetFamily(name: string): void {
+    this.tokens.forgetFamily(name);
+    this.reload();
   }
 
   createEsc(name: string): void {
@@ -202,4 +270,15 @@ export class AuthService implements CallAuthorizer {
     this.reload();
     return n > 0;
   }
+}
+
+/** binds a sealed family token to its family and its hash, so it cannot be moved to another row */
+function familyTokenContext(name: string, hash: string): string {
+  return `job:${name}\0family token\0${hash}`;
+}
+
+let dummyHash: Promise<string> | undefined;
+/** a real hash of nothing anyone knows, verified against when the email is unknown */
+function unknownUserHash(): Promise<string> {
+  return (dummyHash ??= hashPassword(generateToken()));
 }

@@ -1,46 +1,117 @@
-// Slows down repeated failed authentication from one address and audits it, so guessing tokens or keys
-// over SSH or HTTP costs time. The first few failures are free: clients legitimately try several keys.
+// A real limit on guessing credentials: each client address has a budget of failed authentications over a
+// window. Once it is spent, every attempt from that address is refused fast with 429 until the window has
+// passed — a right credential too, and attempts already in flight when it ran out — so parallel guesses gain
+// nothing and a success does not buy more. Used by ssh, git over HTTP and the API (tokens and password login).
 import type { AuditLog } from '../audit/index.js';
+import { RtError, TooManyRequestsError } from '../core/errors.js';
 
-const FREE_FAILURES = 3;
-const MAX_DELAY_MS = 5000;
-const FORGET_AFTER_MS = 15 * 60_000;
-const AUDIT_EVERY_UP_TO = 10;
+export interface ThrottleLimits {
+  /** failures allowed per address within windowMs; the next one blocks the address for windowMs */
+  budget: number;
+  windowMs: number;
+}
 
-interface Record {
-  count: number;
-  last: number;
+export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = { budget: 20, windowMs: 10 * 60_000 };
+/** what a caller refused only because its own attempts are still being checked should wait */
+const IN_FLIGHT_RETRY_S = 1;
+const MAX_TRACKED_ADDRESSES = 10_000;
+
+interface AddressState {
+  /** times of the failures within the window, oldest first */
+  failures: number[];
+  /** attempts admitted and not yet decided: each may still fail, so each holds one unit of the budget */
+  inFlight: number;
+  blockedUntil: number;
 }
 
 export class AuthThrottle {
-  private readonly failures = new Map<string, Record>();
+  private readonly addresses = new Map<string, AddressState>();
 
-  constructor(private readonly audit: AuditLog) {}
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Notes a failure from `address` over `channel` and resolves after the delay it has earned. */
-  async fail(address: string, channel: string): Promise<void> {
-    const now = Date.now();
-    const prev = this.failures.get(address);
-    const rec = prev && now - prev.last < FORGET_AFTER_MS ? { count: prev.count + 1, last: now } : { count: 1, last: now };
-    this.failures.set(address, rec);
-    if (this.failures.size > 10_000) this.forgetOld(now);
-    // audit the first failures and then every 50th, so a flood cannot fill the database
-    if (rec.count <= AUDIT_EVERY_UP_TO || rec.count % 50 === 0) {
-      this.audit.record(`address:${address}`, 'auth.failed', { detail: `${channel}, ${rec.count} failure${rec.count > 1 ? 's' : ''} in a row`, ok: false });
+  /** Seconds until `address` may try again; 0 when it may (ssh asks before it even looks at a key). */
+  blockedFor(address: string): number {
+    const ms = this.state(address).blockedUntil - this.now();
+    return ms > 0 ? Math.ceil(ms / 1000) : 0;
+  }
+
+  /** Refuses (TooManyRequestsError) while `address` may not try. */
+  check(address: string): void {
+    const wait = this.blockedFor(address);
+    if (wait > 0) throw this.refusal(address, wait);
+  }
+
+  /**
+   * Runs one credential check from `address` under its budget: refused up front when the budget is spent (or
+   * reserved by attempts in flight); a 401 from `verify` counts as a failure; a success is refused when the
+   * budget ran out while it was being checked. Works for a synchronous check and for a Promise.
+   */
+  attempt<T>(address: string, channel: string, verify: () => T): T {
+    const s = this.state(address);
+    this.check(address);
+    if (s.failures.length + s.inFlight >= this.limits.budget) throw this.refusal(address, IN_FLIGHT_RETRY_S);
+    s.inFlight++;
+    const settle = (error?: unknown): void => {
+      s.inFlight--;
+      if (error instanceof RtError && error.httpStatus === 401) this.fail(address, channel);
+      else if (error === undefined) this.check(address);
+    };
+    let result: T;
+    try {
+      result = verify();
+    } catch (e) {
+      settle(e);
+      throw e;
     }
-    const delay = this.delayFor(rec.count);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (!(result instanceof Promise)) {
+      settle();
+      return result;
+    }
+    return result.then((v: unknown) => {
+      settle();
+      return v;
+    }, (e: unknown) => {
+      settle(e);
+      throw e;
+    }) as T;
   }
 
-  succeed(address: string): void {
-    this.failures.delete(address);
+  /** Counts one failure of `address` over `channel` (audited, without the credential); the last of the budget blocks it. */
+  fail(address: string, channel: string): void {
+    if (this.blockedFor(address) > 0) return; // already refused; the block was audited once
+    const s = this.state(address);
+    s.failures.push(this.now());
+    const minutes = Math.round(this.limits.windowMs / 60_000);
+    this.audit.record(`address:${address}`, 'auth.failed', { ok: false, detail: `${channel}: failure ${s.failures.length} of ${this.limits.budget} allowed in ${minutes} min` });
+    if (s.failures.length < this.limits.budget) return;
+    s.blockedUntil = this.now() + this.limits.windowMs;
+    s.failures = [];
+    this.audit.record(`address:${address}`, 'auth.blocked', { ok: false, detail: `${channel}: every attempt from this address is refused for ${minutes} min` });
   }
 
-  delayFor(count: number): number {
-    return count <= FREE_FAILURES ? 0 : Math.min(MAX_DELAY_MS, 100 * 2 ** (count - FREE_FAILURES - 1));
+  private state(address: string): AddressState {
+    let s = this.addresses.get(address);
+    if (!s) {
+      if (this.addresses.size >= MAX_TRACKED_ADDRESSES) this.forgetIdle();
+      this.addresses.set(address, (s = { failures: [], inFlight: 0, blockedUntil: 0 }));
+    }
+    const since = this.now() - this.limits.windowMs;
+    while (s.failures.length && s.failures[0]! <= since) s.failures.shift();
+    return s;
   }
 
-  private forgetOld(now: number): void {
-    for (const [k, v] of this.failures) if (now - v.last >= FORGET_AFTER_MS) this.failures.delete(k);
+  private refusal(address: string, seconds: number): TooManyRequestsError {
+    return new TooManyRequestsError(`too many failed attempts from ${address}; try again in ${seconds} s`, seconds);
+  }
+
+  private forgetIdle(): void {
+    const since = this.now() - this.limits.windowMs;
+    for (const [address, s] of this.addresses) {
+      if (s.inFlight === 0 && s.blockedUntil <= this.now() && !s.failures.some((t) => t > since)) this.addresses.delete(address);
+    }
   }
 }

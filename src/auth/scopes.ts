@@ -4,8 +4,16 @@ import { UsageError } from '../core/errors.js';
 export const SCOPES = ['read_job', 'deploy_job', 'deploy_new_family', 'delete_job', 'call_job', 'call_admin_api', 'full_access'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** What a new user may do on every job. */
-export const NEW_USER_SCOPES: Scope[] = ['read_job', 'call_job', 'deploy_job', 'deploy_new_family'];
+/** What a new user may do on every job: read and call it, and create new job names. */
+export const NEW_USER_SCOPES: Scope[] = ['read_job', 'call_job', 'deploy_new_family'];
+
+/** What the subject whose deploy created a job family holds on it. */
+export const OWNER_SCOPES: Scope[] = ['deploy_job', 'delete_job'];
+
+/** The grants that allow `scope`: itself, full_access, and deploy_job for delete_job (delete goes with deploy, CONTRACT §9). */
+export function scopesAllowing(scope: Scope): Scope[] {
+  return scope === 'delete_job' ? ['delete_job', 'deploy_job', 'full_access'] : [scope, 'full_access'];
+}
 
 export function parseScope(raw: string): Scope {
   if ((SCOPES as readonly string[]).includes(raw)) return raw as Scope;

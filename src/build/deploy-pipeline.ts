@@ -99,6 +99,8 @@ export class DeployPipeline {
       this.d.deployments.update(id, { version: manifest.version });
 
       this.checkPermission(req.deployer, req.jobName);
+      // the first accepted deploy of a name creates its family: the deployer owns it from now on, even if this deploy fails
+      this.d.jobs.openFamily(req.jobName, req.deployer);
       const existing = this.d.jobStore.get(req.jobName, manifest.version);
       if (existing && existing.commit === req.source.commit && existing.status === 'running' && !req.rebuild) {
         reporter.info(`${req.jobName} ${manifest.version} already serves commit ${req.source.commit.slice(0, 7)}: nothing to do`);
@@ -149,7 +151,6 @@ export class DeployPipeline {
       });
 
       const replaced = existing;
-      this.d.jobStore.createFamily(req.jobName, manifest.owner_email ?? req.deployer.name);
       this.d.jobs.activate({
         name: req.jobName,
         version: manifest.version,

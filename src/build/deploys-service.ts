@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuthService, Subject } from '../auth/index.js';
 import type { Deployment, DeploymentStore } from '../db/index.js';
-import { NotFoundError } from '../core/errors.js';
+import { JobNotFoundError, NotFoundError, RtError } from '../core/errors.js';
 import type { JobsService } from '../jobs/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { DeployOutcome, DeployPipeline } from './deploy-pipeline.js';
@@ -53,5 +53,38 @@ export class DeploysService {
       this.audit.record(actor, action, { job: name, detail: `${v.version}: ${(e as Error).message}`, ok: false });
       throw e;
     }
+  }
+
+  /**
+   * `jobs token-rotate`: a new family token, then every serving version is redeployed from its commit so it runs
+   * with the new AUTH_TOKEN, then the old token is revoked — also when a redeploy failed, since a rotation answers
+   * a leak: such a version keeps serving, but its calls to other jobs are refused until it is redeployed.
+   */
+  async rotateToken(actor: Subject, name: string, reporter: Reporter): Promise<{ redeployed: string[] }> {
+    this.auth.require(actor, 'deploy_job', name);
+    // under the job's lock, so no deploy is half-way with the old token when the new one is made
+    const token = await this.jobs.locks.with(name, async () => {
+      if (!this.jobs.familyExists(name)) throw new JobNotFoundError(name);
+      return this.auth.issueFamilyToken(name);
+    });
+    const serving = this.jobs.versionsOf(name).filter((v) => v.status === 'running' || v.status === 'starting').map((v) => v.version);
+    reporter.phase(`New token for ${name}; redeploying ${serving.length ? serving.join(', ') : 'nothing (no version serves)'} with it`);
+    const failed: string[] = [];
+    for (const version of serving) {
+      await this.redeploy(actor, name, version, reporter).catch((e: Error) => {
+        failed.push(version);
+        reporter.error(`${name} ${version}: ${e.message}`);
+      });
+    }
+    const revoked = this.auth.revokeFamilyTokens(name, token.id);
+    const outcome = `redeployed ${serving.filter((v) => !failed.includes(v)).join(' ') || 'none'}${failed.length ? `; failed ${failed.join(' ')}` : ''}`;
+    this.audit.record(actor, 'job.token-rotate', { job: name, detail: `${revoked} old token(s) revoked; ${outcome}`, ok: !failed.length });
+    if (failed.length) {
+      throw new RtError(`the old token of ${name} is revoked, but ${failed.join(', ')} could not be redeployed with the new one`, {
+        details: ['they keep serving, and their calls to other jobs are refused until `jobs redeploy` succeeds'],
+      });
+    }
+    reporter.phase(`${name} runs with its new token; the old one is revoked`);
+    return { redeployed: serving };
   }
 }

@@ -56,6 +56,13 @@ export class JobNotFoundError extends NotFoundError {
   }
 }
 
+/** Too many attempts from one caller: 429, with how long to wait (the edges send it as Retry-After). */
+export class TooManyRequestsError extends RtError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message, { code: 'too_many_requests', httpStatus: 429, details: [`retry after ${retryAfterSeconds} s`] });
+  }
+}
+
 export class ConflictError extends RtError {
   constructor(message: string, details: string[] = []) {
     super(message, { code: 'conflict', httpStatus: 409, details });

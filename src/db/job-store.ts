@@ -1,7 +1,7 @@
 // Job families and their versions.
 import { and, eq, desc } from 'drizzle-orm';
 import type { Db } from './open-database.js';
-import { jobs, jobVersions } from './schema.js';
+import { jobs, jobVersions, secrets } from './schema.js';
 import type { JobVersion, JobVersionStatus } from './types.js';
 import type { Manifest } from '../manifest/index.js';
 
@@ -46,6 +46,13 @@ export function jobStore(db: Db) {
     },
     createFamily(name: string, ownerEmail: string): void {
       db.insert(jobs).values({ name, ownerEmail, createdAt: Date.now() }).onConflictDoNothing().run();
+    },
+    /** The family row and its secrets, once its last version is gone: nothing of them passes to a reused name. */
+    deleteFamily(name: string): void {
+      db.transaction((tx) => {
+        tx.delete(secrets).where(eq(secrets.jobName, name)).run();
+        tx.delete(jobs).where(eq(jobs.name, name)).run();
+      });
     },
     versions(name?: string): JobVersion[] {
       const q = db.select().from(jobVersions);

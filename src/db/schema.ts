@@ -8,6 +8,12 @@ export const users = sqliteTable('users', {
   isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
   isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull(),
+  /** the latest self-service registration of this email (POST /users/register), its count and source address */
+  registeredAt: integer('registered_at'),
+  registerAttempts: integer('register_attempts').notNull().default(0),
+  registeredFrom: text('registered_from'),
+  /** first activation; a registration never activated may be replaced by a later one, an activated account never */
+  activatedAt: integer('activated_at'),
 });
 
 export const sshKeys = sqliteTable('ssh_keys', {
@@ -31,6 +37,8 @@ export const tokens = sqliteTable('tokens', {
   subject: text('subject').notNull(),
   name: text('name').notNull(),
   hash: text('hash').notNull().unique(),
+  /** a job family's token, sealed with the server key: a restart starts its versions with it again */
+  sealed: text('sealed'),
   createdAt: integer('created_at').notNull(),
   lastUsedAt: integer('last_used_at'),
 }, (t) => [index('tokens_subject').on(t.subject)]);
@@ -43,9 +51,10 @@ export const grants = sqliteTable('grants', {
   createdAt: integer('created_at').notNull(),
 }, (t) => [uniqueIndex('grants_unique').on(t.subject, t.jobName, t.scope)]);
 
-/** A job family: every version of one NAME. */
+/** A job family: every version of one NAME, from its first accepted deploy until its last version is deleted. */
 export const jobs = sqliteTable('jobs', {
   name: text('name').primaryKey(),
+  /** who created the family: a user's email, or `esc:NAME` / `job:NAME` */
   ownerEmail: text('owner_email').notNull(),
   createdAt: integer('created_at').notNull(),
 });

@@ -1,5 +1,5 @@
 // API tokens (hashes only) and grants: the rows behind every auth decision.
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, or } from 'drizzle-orm';
 import type { Db } from './open-database.js';
 import { tokens, grants } from './schema.js';
 import type { Grant, TokenRecord } from './types.js';
@@ -21,12 +21,26 @@ export function tokenStore(db: Db) {
     hasHash(hash: string): boolean {
       return db.select({ id: tokens.id }).from(tokens).where(eq(tokens.hash, hash)).get() !== undefined;
     },
-    insert(t: { subject: string; name: string; hash: string }): TokenRecord {
+    /** `sealed` only for a job family's token, whose value a restart needs again */
+    insert(t: { subject: string; name: string; hash: string; sealed?: string }): TokenRecord {
       const r = db.insert(tokens).values({ ...t, createdAt: Date.now() }).returning().get();
       return { id: r.id, subject: r.subject, name: r.name, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
     },
     delete(id: number): void {
       db.delete(tokens).where(eq(tokens.id, id)).run();
+    },
+    /** the sealed tokens of a subject (a job family), newest first */
+    sealedOf(subject: string): { id: number; hash: string; sealed: string }[] {
+      return db.select({ id: tokens.id, hash: tokens.hash, sealed: tokens.sealed }).from(tokens)
+        .where(and(eq(tokens.subject, subject), isNotNull(tokens.sealed))).orderBy(desc(tokens.id)).all()
+        .map((t) => ({ ...t, sealed: t.sealed! }));
+    },
+    /** A job family has ended: its tokens, the grants made to it and the grants on its name go, together. */
+    forgetFamily(name: string): void {
+      db.transaction((tx) => {
+        tx.delete(tokens).where(eq(tokens.subject, `job:${name}`)).run();
+        tx.delete(grants).where(or(eq(grants.subject, `job:${name}`), eq(grants.jobName, name))).run();
+      });
     },
     allGrants(): Grant[] {
       return db.select({ id: grants.id, subject: grants.subject, jobName: grants.jobName, scope: grants.scope }).from(grants).orderBy(grants.id).all();

@@ -10,6 +10,12 @@ export interface User {
   isActive: boolean;
   isAdmin: boolean;
   createdAt: number;
+  /** the latest self-service registration of this email, how many there were, and where the latest came from */
+  registeredAt: number | null;
+  registerAttempts: number;
+  registeredFrom: string | null;
+  /** null until an admin (or RACETRACK_REGISTER_ACTIVE) first lets the account in */
+  activatedAt: number | null;
 }
 
 export interface SshKey {

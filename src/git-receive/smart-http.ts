@@ -3,10 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import type { AuthThrottle } from '../auth/index.js';
-import { RtError } from '../core/errors.js';
+import { RtError, TooManyRequestsError } from '../core/errors.js';
 import type { GitService } from './git-service.js';
-import { openGitSession } from './git-session.js';
-import type { GitSessionDeps } from './git-session.js';
+import { openGitSession, type GitSessionDeps } from './git-session.js';
 import { Repos } from './repos.js';
 
 const ROUTE = /^\/git\/([^/]+)\/(info\/refs|git-upload-pack|git-receive-pack)$/;
@@ -19,13 +18,12 @@ export interface SmartHttpDeps extends GitSessionDeps {
 export function handleSmartHttp(req: IncomingMessage, res: ServerResponse, url: URL, deps: SmartHttpDeps): boolean {
   const m = ROUTE.exec(url.pathname);
   if (!m) return false;
-  void serve(req, res, url, m[1]!, m[2]!, deps).catch(async (e: unknown) => {
+  void serve(req, res, url, m[1]!, m[2]!, deps).catch((e: unknown) => {
     const err = e instanceof RtError ? e : new RtError((e as Error).message);
-    // git first asks without credentials; only a wrong token counts as a failed attempt
-    if (err.httpStatus === 401 && req.headers.authorization) await deps.throttle.fail(req.socket.remoteAddress ?? '?', 'git over http');
     if (res.headersSent) return void res.destroy();
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     if (err.httpStatus === 401) headers['www-authenticate'] = 'Basic realm="racetrack", charset="UTF-8"';
+    if (err instanceof TooManyRequestsError) headers['retry-after'] = String(err.retryAfterSeconds);
     res.writeHead(err.httpStatus, headers).end(`${err.message}\n`);
   });
   return true;
@@ -38,8 +36,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawNam
     throw new RtError('only smart HTTP is served: use git 1.6.6 or newer', { httpStatus: 403 });
   }
   if ((action === 'info/refs') !== (req.method === 'GET')) throw new RtError(`${req.method} not allowed here`, { httpStatus: 405 });
-  const subject = deps.auth.requireToken(basicPassword(req));
-  deps.throttle.succeed(req.socket.remoteAddress ?? '?');
+  // git first asks without credentials; only a token given counts against the address's budget of failures
+  const token = basicPassword(req);
+  const subject = token === undefined ? deps.auth.requireToken(undefined)
+    : deps.throttle.attempt(req.socket.remoteAddress ?? '?', 'git over http', () => deps.auth.requireToken(token));
   const advertise = action === 'info/refs';
   const { git, ended } = await openGitSession(deps, subject, service, name, { statelessRpc: true, advertiseRefs: advertise });
 

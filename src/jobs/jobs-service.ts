@@ -2,7 +2,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
-import type { AuthService, Subject } from '../auth/index.js';
+import { subjectRef, type AuthService, type Subject } from '../auth/index.js';
 import { waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
 import type { RouteTable, RouteVersion } from '../router/index.js';
 import { JobNotFoundError } from '../core/errors.js';
@@ -105,7 +105,7 @@ export class JobsService {
         manifest: v.manifest,
         secrets: this.d.secretsFor(v.name),
         pubUrl: this.d.pubUrl(),
-        authToken: this.d.auth.jobToken(v.name),
+        authToken: this.d.auth.familyToken(v.name),
         deployedAt,
       }),
     };
@@ -149,19 +149,54 @@ export class JobsService {
     await this.locks.with(name, async () => {
       const v = this.d.store.get(name, version);
       if (!v) throw this.notFound(name, version);
-      this.d.routes.remove(name, version);
-      this.d.store.delete(name, version);
-      await this.stopInstance(v);
-      await this.d.targets.get(v.target).purge(v);
-      this.d.audit.record(subject, 'job.delete', { job: name, detail: version });
+      await this.remove(subject, v);
+      this.endFamilyIfEmpty(subject, name);
     });
   }
 
+  /** Every version, and the family with them; also a family whose every deploy failed (it has a name and a token, no version). */
   async deleteAll(subject: Subject, name: string): Promise<number> {
-    const versions = this.d.store.versions(name);
-    if (!versions.length) throw new JobNotFoundError(name);
-    for (const v of versions) await this.delete(subject, name, v.version);
-    return versions.length;
+    this.d.auth.require(subject, 'delete_job', name);
+    return this.locks.with(name, async () => {
+      const versions = this.d.store.versions(name);
+      if (!versions.length && !this.d.store.familyExists(name)) throw new JobNotFoundError(name);
+      for (const v of versions) await this.remove(subject, v);
+      this.endFamilyIfEmpty(subject, name);
+      return versions.length;
+    });
+  }
+
+  private async remove(subject: Subject, v: JobVersion): Promise<void> {
+    this.d.routes.remove(v.name, v.version);
+    this.d.store.delete(v.name, v.version);
+    await this.stopInstance(v);
+    await this.d.targets.get(v.target).purge(v);
+    this.d.audit.record(subject, 'job.delete', { job: v.name, detail: v.version });
+  }
+
+  // ---- job families: a name's life from its first accepted deploy to the deletion of its last version
+
+  familyExists(name: string): boolean {
+    return this.d.store.familyExists(name);
+  }
+
+  /** The first accepted deploy of NAME creates its family, owned by the deployer (held under NAME's lock, so one deployer wins). */
+  openFamily(name: string, owner: Subject): void {
+    if (this.d.store.familyExists(name)) return;
+    this.d.store.createFamily(name, owner.kind === 'user' ? owner.name : subjectRef(owner));
+    this.d.auth.ownFamily(name, owner);
+    this.d.audit.record(owner, 'job.family.create', { job: name, detail: `owned by ${subjectRef(owner)}` });
+  }
+
+  /**
+   * NAME has no version left: the family ends. Its token stops working, and its grants (to `job:NAME` and on
+   * NAME) and secrets go, so a new family that reuses the name inherits none of them. Under NAME's lock.
+   */
+  private endFamilyIfEmpty(actor: Subject, name: string): void {
+    if (this.d.store.versions(name).length || !this.d.store.familyExists(name)) return;
+    this.d.store.deleteFamily(name);
+    this.d.auth.forgetFamily(name);
+    this.d.audit.record(actor, 'job.family.end', { job: name, detail: 'its token is revoked; its grants and secrets are removed' });
   }
 
   /**

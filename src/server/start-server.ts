@@ -46,12 +46,12 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const store = jobStore(db);
   const deployments = deploymentStore(db);
   const tokens = tokenStore(db);
-  const serverKey = loadServerKey(settings.dataDir);
-  const auth = new AuthService(users, tokens, escStore(db), serverKey);
+  const box = new SecretBox(loadServerKey(settings.dataDir));
+  const auth = new AuthService(users, tokens, escStore(db), box);
   const audit = new AuditLog(auditStore(db));
   const access = new AccessService(auth, users, tokens, audit);
   const throttle = new AuthThrottle(audit);
-  const secrets = new SecretsService(secretStore(db), new SecretBox(serverKey), auth);
+  const secrets = new SecretsService(secretStore(db), box, auth);
   const { generatedToken } = await bootstrapAdmin(auth, users, settings);
   const interrupted = deployments.failInterrupted();
   if (interrupted) log.warn({ count: interrupted }, 'deployments interrupted by the last stop were marked failed');

@@ -1,5 +1,7 @@
 // Finds the ssh command named by argv (longest name first), runs it, maps errors to stderr and exit codes.
+// Everything it prints passes escapeControlChars: names, logs and messages come from users and jobs.
 import { RtError, UsageError } from '../core/errors.js';
+import { escapeControlChars } from '../core/escape-control-chars.js';
 import { logger } from '../core/log.js';
 import type { CommandContext, SshCommand } from './types.js';
 import { auditCommands } from './commands/audit.js';
@@ -20,17 +22,34 @@ export const COMMANDS: SshCommand[] = [
   ...tokensCommands, ...usersCommands, ...escCommands, ...grantsCommands, ...auditCommands,
 ];
 
+const HELP_WIDTH = 44;
+
+function helpLine(usage: string, summary: string): string {
+  return usage.length <= HELP_WIDTH ? `  ${usage.padEnd(HELP_WIDTH)}  ${summary}` : `  ${usage}\n  ${''.padEnd(HELP_WIDTH)}  ${summary}`;
+}
+
 export function helpText(): string {
-  const WIDTH = 44;
-  const line = (usage: string, summary: string) =>
-    usage.length <= WIDTH ? `  ${usage.padEnd(WIDTH)}  ${summary}` : `  ${usage}\n  ${''.padEnd(WIDTH)}  ${summary}`;
   return [
     'usage: ssh rt COMMAND [ARGS]   (COMMAND --help for more)',
     '',
-    ...COMMANDS.map((c) => line(`${c.name} ${c.usage}`, c.summary)),
-    line('help', 'this list'),
+    ...COMMANDS.map((c) => helpLine(`${c.name} ${c.usage}`, c.summary)),
+    helpLine('help', 'this list'),
     '',
     'git push ssh://git@HOST:PORT/NAME main deploys a job; see README.',
+    '',
+  ].join('\n');
+}
+
+/** The commands of a group (`jobs` → jobs list, jobs info, …); empty when `word` names no group. */
+export function groupCommands(word: string): SshCommand[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${word} `));
+}
+
+function groupHelpText(group: string): string {
+  return [
+    `usage: ssh rt ${group} COMMAND [ARGS]   (${group} COMMAND --help for more)`,
+    '',
+    ...groupCommands(group).map((c) => helpLine(`${c.name} ${c.usage}`, c.summary)),
     '',
   ].join('\n');
 }
@@ -44,18 +63,27 @@ export function findCommand(argv: string[]): { command: SshCommand; args: string
   return undefined;
 }
 
-/** Runs argv as an ssh command; returns the exit code. */
-export async function dispatch(argv: string[], ctx: Omit<CommandContext, 'args'>): Promise<number> {
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
+const isHelpFlag = (arg: string | undefined) => arg === '--help' || arg === '-h';
+
+/** Runs argv as an ssh command; returns the exit code: 0 success, 1 failed command, 2 usage error or unknown command. */
+export async function dispatch(argv: string[], raw: Omit<CommandContext, 'args'>): Promise<number> {
+  const ctx = { ...raw, out: (t: string) => raw.out(escapeControlChars(t)), err: (t: string) => raw.err(escapeControlChars(t)) };
+  if (argv.length === 0 || argv[0] === 'help' || isHelpFlag(argv[0])) {
     ctx.out(helpText());
     return 0;
   }
   const found = findCommand(argv);
   try {
     if (!found) {
-      throw new UsageError(`unknown command "${argv.join(' ')}"`, ['run `ssh rt help` for the list of commands']);
+      const group = groupCommands(argv[0]!).length ? argv[0]! : undefined;
+      // a group alone or with --help describes its commands
+      if (group && (argv.length === 1 || (argv.length === 2 && isHelpFlag(argv[1])))) {
+        ctx.out(groupHelpText(group));
+        return 0;
+      }
+      throw new UsageError(`unknown command "${argv.join(' ')}"`, [group ? `run \`ssh rt ${group}\` for its commands` : 'run `ssh rt help` for the list of commands']);
     }
-    if (found.args.includes('--help') || found.args.includes('-h')) {
+    if (found.args.some(isHelpFlag)) {
       ctx.out(`usage: ${found.command.name} ${found.command.usage}\n\n${found.command.help ?? found.command.summary}\n`);
       return 0;
     }

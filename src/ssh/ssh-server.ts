@@ -6,6 +6,7 @@ import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 import type { AuthThrottle, Subject } from '../auth/index.js';
 import { fingerprintOf } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
+import { escapeControlChars } from '../core/escape-control-chars.js';
 import { logger } from '../core/log.js';
 import { openGitSession, type GitService, type GitSessionDeps, Repos } from '../git-receive/index.js';
 import type { Services } from '../server/services.js';
@@ -59,9 +60,13 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
   const server = new ssh2.Server({ hostKeys: [loadHostKey(dataDir)], ident: 'racetrack' }, (client: Connection, info) => {
     onClient(client, `${info.ip}|${info.port}`);
     let subject: Subject | undefined;
-    const refuse = (ctx: ssh2.AuthContext) => void deps.throttle.fail(info.ip, 'ssh').then(() => ctx.reject(['publickey']));
+    let triedKey = false;
+    const refuse = (ctx: ssh2.AuthContext) => ctx.reject(['publickey']);
     client.on('authentication', (ctx) => {
+      // an address over its budget of failures is refused at once, whatever key it offers (a proven one too)
+      if (deps.throttle.blockedFor(info.ip) > 0) return ctx.reject([]);
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      triedKey = true;
       const user = deps.auth.userByKeyFingerprint(fingerprintOf(ctx.key.data));
       if (!user) return refuse(ctx);
       const stored = deps.services.users.keys(user.id).find((k) => k.fingerprint === fingerprintOf(ctx.key.data));
@@ -71,9 +76,13 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
       // Without a signature the client only asks whether this key would do; with one, it proves possession.
       if (!ctx.signature) return ctx.accept();
       if (parsed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return refuse(ctx);
-      deps.throttle.succeed(info.ip);
       subject = { kind: 'user', name: user.email, user };
       ctx.accept();
+    });
+    // Clients offer several keys in turn, so one failure is a connection that offered keys and never got in.
+    // (A key cannot be guessed; the budget is shared with git over HTTP and the API, where tokens and passwords can.)
+    client.on('close', () => {
+      if (triedKey && !subject) deps.throttle.fail(info.ip, 'ssh');
     });
     client.on('ready', () => {
       client.on('session', (accept) => {
@@ -121,7 +130,7 @@ async function runGit(channel: ServerChannel, argv: string[], subject: Subject, 
     finish(channel, await ended);
   } catch (e) {
     const err = e instanceof RtError ? e : new RtError((e as Error).message);
-    if (!channel.destroyed) channel.stderr.write(`racetrack: ${err.message}\n`);
+    if (!channel.destroyed) channel.stderr.write(`racetrack: ${escapeControlChars(err.message)}\n`);
     finish(channel, err.exitCode);
   }
 }

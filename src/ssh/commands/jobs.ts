@@ -75,6 +75,7 @@ export const jobsCommands: SshCommand[] = [
     name: 'jobs delete',
     summary: 'stop and remove a job version, or every version with --all; its routes go at once',
     usage: 'NAME VERSION | NAME --all',
+    help: 'stop and remove a job version, or every version with --all; its routes go at once.\nDeleting the last version ends the job family: its token stops working and its grants and secrets are\nremoved, so whoever creates a job of that name later starts from nothing. Needs deploy_job or delete_job.',
     async run({ args, services, out, subject }) {
       const usage = 'jobs delete NAME VERSION | jobs delete NAME --all';
       const { values, positionals } = parseFlags(args, { all: { type: 'boolean' } }, { min: 1, max: 2, usage });
@@ -106,6 +107,16 @@ export const jobsCommands: SshCommand[] = [
       const { values, positionals } = parseFlags(args, { infra: { type: 'string' } }, { min: 2, max: 2, usage });
       if (!values.infra) throw new UsageError('--infra TARGET is required', [`usage: ${usage}`]);
       await services.deploys.redeploy(subject, parseJobName(positionals[0]!), positionals[1]!, new Reporter(out), values.infra);
+    },
+  },
+  {
+    name: 'jobs token-rotate',
+    summary: "replace a job family's token: its serving versions are redeployed with the new one, then the old one is revoked",
+    usage: 'NAME',
+    help: "replace the family token jobs get as AUTH_TOKEN (after a leak, say). Every running version of NAME is\nredeployed from its commit with the new token, then the old token is revoked, even if a redeploy failed:\nsuch a version keeps serving, but its calls to other jobs are refused until `jobs redeploy` succeeds.\nNeeds deploy_job on NAME. The token itself is never shown.",
+    async run({ args, services, out, subject }) {
+      const { positionals } = parseFlags(args, {}, { min: 1, max: 1, usage: 'jobs token-rotate NAME' });
+      await services.deploys.rotateToken(subject, parseJobName(positionals[0]!), new Reporter(out));
     },
   },
 ];
