@@ -49,6 +49,11 @@ export class Repos {
     return this.path(name);
   }
 
+  /** A family ended: its repository goes, unless a push to the name is in flight (it starts the next family). */
+  removeUnlessLeased(name: string): void {
+    if (!this.leases.has(name)) rmSync(this.path(name), { recursive: true, force: true });
+  }
+
   /** An empty repository to advertise (no refs) to a first push before it sends anything. */
   empty(): Promise<string> {
     return (this.emptyRepo ??= (async () => {

@@ -31,6 +31,8 @@ export interface JobsServiceDeps {
   secretsFor: (name: string) => Record<string, string>;
   readyTimeoutMs: number;
   audit: AuditLog;
+  /** told when a family ended (its last version is gone): its git history goes too, so a new family starts clean */
+  onFamilyEnded?: (name: string) => void;
 }
 
 export class JobsService {
@@ -196,7 +198,8 @@ export class JobsService {
     if (this.d.store.versions(name).length || !this.d.store.familyExists(name)) return;
     this.d.store.deleteFamily(name);
     this.d.auth.forgetFamily(name);
-    this.d.audit.record(actor, 'job.family.end', { job: name, detail: 'its token is revoked; its grants and secrets are removed' });
+    this.d.onFamilyEnded?.(name);
+    this.d.audit.record(actor, 'job.family.end', { job: name, detail: 'its token is revoked; its grants, secrets and repository are removed' });
   }
 
   /**

@@ -62,8 +62,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const pubUrl = () => `http://127.0.0.1:${port(http)}/pub`;
   const routes = new RouteTable();
   const targets = new TargetRegistry();
+  const repos = new Repos(settings.dataDir);
   const jobs: JobsService = new JobsService({
     store, targets, routes, auth,
+    onFamilyEnded: (name) => repos.removeUnlessLeased(name),
     pubUrl,
     publicUrl: () => publicUrl(),
     secretsFor: (name) => secrets.values(name, false),
@@ -86,7 +88,6 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
-  const repos = new Repos(settings.dataDir);
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
   const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
 

@@ -3,7 +3,7 @@
 // registrations, control characters reaching a terminal, parallel guessing, and command groups without help.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -149,8 +149,9 @@ describe('auth and ownership', () => {
     assert.equal(del.code, 0, del.stderr);
     assert.equal(await callAdderWith(before), 401, 'the deleted family token stops working');
 
-    // the deleted family's repository is still there, so the new owner's unrelated history is a forced push
-    const reused = await pushSsh(server, await makeJobRepo(TATTLE), 'tattle', ['-f'], users.mallory!.key);
+    // the deleted family's repository went with it: the new owner's unrelated history is a plain first push
+    assert.ok(!existsSync(join(server.dataDir, 'repos', 'tattle.git')), 'the ended family left no repository');
+    const reused = await pushSsh(server, await makeJobRepo(TATTLE), 'tattle', [], users.mallory!.key);
     assert.equal(reused.code, 0, reused.stderr);
     const fresh = await tattleToken();
     assert.notEqual(fresh, before);
