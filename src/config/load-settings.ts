@@ -29,6 +29,14 @@ export interface Settings {
   python3BaseImage: string;
   /** images kept per job on docker besides those in use */
   dockerImageRetention: number;
+  /** how long the gateway waits for a job's response head, in ms */
+  upstreamHeadTimeoutMs: number;
+  /** how long the gateway waits between two pieces of a job's response body, in ms */
+  upstreamBodyTimeoutMs: number;
+  /** async tasks one caller (one client address when auth is off) may keep stored */
+  asyncMaxTasksPerCaller: number;
+  /** bytes of request and answer bodies one caller's stored async tasks may hold */
+  asyncMaxBytesPerCaller: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -49,6 +57,10 @@ const KEYS = {
   asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
   python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
   dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
+  upstreamHeadTimeoutMs: { env: 'RACETRACK_UPSTREAM_HEAD_TIMEOUT_MS', key: 'upstream_head_timeout_ms' },
+  upstreamBodyTimeoutMs: { env: 'RACETRACK_UPSTREAM_BODY_TIMEOUT_MS', key: 'upstream_body_timeout_ms' },
+  asyncMaxTasksPerCaller: { env: 'RACETRACK_ASYNC_MAX_TASKS_PER_CALLER', key: 'async_max_tasks_per_caller' },
+  asyncMaxBytesPerCaller: { env: 'RACETRACK_ASYNC_MAX_BYTES_PER_CALLER', key: 'async_max_bytes_per_caller' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -83,6 +95,11 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
     python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
+    // a perform call may compute for minutes before its first byte; a job silent mid-answer for a minute is stuck
+    upstreamHeadTimeoutMs: int('upstreamHeadTimeoutMs', raw('upstreamHeadTimeoutMs') ?? String(15 * 60_000)),
+    upstreamBodyTimeoutMs: int('upstreamBodyTimeoutMs', raw('upstreamBodyTimeoutMs') ?? '60000'),
+    asyncMaxTasksPerCaller: int('asyncMaxTasksPerCaller', raw('asyncMaxTasksPerCaller') ?? '100'),
+    asyncMaxBytesPerCaller: int('asyncMaxBytesPerCaller', raw('asyncMaxBytesPerCaller') ?? String(100 * 1024 * 1024)),
   };
   return settings;
 }
