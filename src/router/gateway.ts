@@ -84,7 +84,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     taskTtlMs: opts.asyncTaskTtlMs ?? 2 * 3600_000,
   });
   const onCall = opts.onCall;
-  // Close the pools of replicas no version routes to any more.
+  // Close the connections to replicas no version routes to any more.
   const unsubscribe = opts.routes.onChange(() => pools.prune(new Set(opts.routes.list().flatMap((v) => v.upstreams))));
 
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
