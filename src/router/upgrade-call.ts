@@ -19,7 +19,6 @@ export class UpgradeCall extends UpstreamCall {
   readonly #head: Buffer;
   readonly #call: RoutedCall;
   readonly #started: number;
-  readonly #method: string;
   #status = 0;
 
   constructor(req: IncomingMessage, socket: Duplex, head: Buffer, call: RoutedCall, upgrade: string, started: number) {
@@ -28,7 +27,6 @@ export class UpgradeCall extends UpstreamCall {
     this.#head = head;
     this.#call = call;
     this.#started = started;
-    this.#method = req.method!;
   }
 
   start(): void {
@@ -51,7 +49,7 @@ export class UpgradeCall extends UpstreamCall {
   }
 
   protected onBody(chunk: Buffer): boolean {
-    return this.#method === 'HEAD' || this.#socket.write(chunk);
+    return this.#socket.write(chunk);
   }
 
   protected onEnd(): void {
