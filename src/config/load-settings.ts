@@ -47,6 +47,14 @@ export interface Settings {
   maxJobFiles: number;
   /** processes and threads a job's container may have on docker */
   dockerPidsLimit: number;
+  /** how long the gateway waits for a job's response head, in ms */
+  upstreamHeadTimeoutMs: number;
+  /** how long the gateway waits between two pieces of a job's response body, in ms */
+  upstreamBodyTimeoutMs: number;
+  /** async tasks one caller (one client address when auth is off) may keep stored */
+  asyncMaxTasksPerCaller: number;
+  /** bytes of request and answer bodies one caller's stored async tasks may hold */
+  asyncMaxBytesPerCaller: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -76,6 +84,10 @@ const KEYS = {
   maxJobBytes: { env: 'RACETRACK_MAX_JOB_BYTES', key: 'max_job_bytes' },
   maxJobFiles: { env: 'RACETRACK_MAX_JOB_FILES', key: 'max_job_files' },
   dockerPidsLimit: { env: 'RACETRACK_DOCKER_PIDS_LIMIT', key: 'docker_pids_limit' },
+  upstreamHeadTimeoutMs: { env: 'RACETRACK_UPSTREAM_HEAD_TIMEOUT_MS', key: 'upstream_head_timeout_ms' },
+  upstreamBodyTimeoutMs: { env: 'RACETRACK_UPSTREAM_BODY_TIMEOUT_MS', key: 'upstream_body_timeout_ms' },
+  asyncMaxTasksPerCaller: { env: 'RACETRACK_ASYNC_MAX_TASKS_PER_CALLER', key: 'async_max_tasks_per_caller' },
+  asyncMaxBytesPerCaller: { env: 'RACETRACK_ASYNC_MAX_BYTES_PER_CALLER', key: 'async_max_bytes_per_caller' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -120,6 +132,11 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     maxJobFiles: int('maxJobFiles', raw('maxJobFiles') ?? '20000', 1),
     // 0 would mean no limit to the engine
     dockerPidsLimit: int('dockerPidsLimit', raw('dockerPidsLimit') ?? '512', 1),
+    // a perform call may compute for minutes before its first byte; a job silent mid-answer for a minute is stuck
+    upstreamHeadTimeoutMs: int('upstreamHeadTimeoutMs', raw('upstreamHeadTimeoutMs') ?? String(15 * 60_000)),
+    upstreamBodyTimeoutMs: int('upstreamBodyTimeoutMs', raw('upstreamBodyTimeoutMs') ?? '60000'),
+    asyncMaxTasksPerCaller: int('asyncMaxTasksPerCaller', raw('asyncMaxTasksPerCaller') ?? '100'),
+    asyncMaxBytesPerCaller: int('asyncMaxBytesPerCaller', raw('asyncMaxBytesPerCaller') ?? String(100 * 1024 * 1024)),
   };
   return settings;
 }

@@ -1,77 +1,107 @@
 // Async pub calls: create a task that calls the job in the background, then poll it for the job's
-// own answer or ask its status. Only the caller that created a task may read it (when auth is on).
+// own answer or ask its status. Only the caller that created a task may read it (when auth is on),
+// and what a caller keeps stored is bounded by its quota.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logger } from '../core/log.js';
 import { readBoundedBody } from '../core/read-bounded-body.js';
+import { AsyncQuota, type QuotaRefusal } from './async-quota.js';
 import { bufferedCall } from './buffered-call.js';
 import type { RoutedCall } from './route-call.js';
+import type { RequestFraming } from './scan-request-headers.js';
 import { sendJson } from './send-json.js';
-import type { UpstreamPools } from './upstream-pools.js';
 import type { AsyncTask, AsyncTaskStore, CallAuthorizer, HeaderPairs } from './types.js';
 
 const log = logger('rt:router');
 
 export interface AsyncCallsOptions {
   store: AsyncTaskStore;
-  pools: UpstreamPools;
   authorizer: CallAuthorizer;
   authRequired: boolean;
   /** How long a poll waits for the task to finish before answering 202. */
   pollTimeoutMs: number;
   /** Bound on both the request body kept in the task and the job's answer. */
   maxBodyBytes: number;
-  /** How long the job may take to answer (and between chunks of its answer). */
-  callTimeoutMs: number;
+  /** Per caller (per client address when auth is off): stored tasks, and bytes of their bodies. */
+  maxTasksPerCaller: number;
+  maxBytesPerCaller: number;
+  /** How long the store keeps a task: its share of the quota is freed then. */
+  taskTtlMs: number;
 }
 
 export class AsyncCalls {
-  constructor(private readonly o: AsyncCallsOptions) {}
+  readonly #quota: AsyncQuota;
+
+  constructor(private readonly o: AsyncCallsOptions) {
+    this.#quota = new AsyncQuota({ maxTasks: o.maxTasksPerCaller, maxBytes: o.maxBytesPerCaller, ttlMs: o.taskTtlMs });
+  }
 
   /** `POST /pub/async/new/job/…` once routed and authorised: 201 with the task id, the call runs on. */
-  async create(req: IncomingMessage, res: ServerResponse, call: RoutedCall): Promise<void> {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const body = declared > this.o.maxBodyBytes ? undefined : await readBoundedBody(req, this.o.maxBodyBytes);
-    if (!body) {
-      sendJson(res, 413, errorBody(call, `the request body is larger than ${this.o.maxBodyBytes} bytes`), ['connection', 'close']);
-      return;
+  async create(req: IncomingMessage, res: ServerResponse, call: RoutedCall, framing: RequestFraming): Promise<void> {
+    const declared = framing.kind === 'length' ? framing.length : 0;
+    if (declared > this.o.maxBodyBytes) return this.#tooLarge(res, call);
+    const id = randomUUID();
+    // Auth on: async calls always have a caller. Auth off: the client's address stands for it.
+    const owner = call.caller ? `${call.caller.kind}:${call.caller.name}` : `address:${req.socket.remoteAddress ?? ''}`;
+    const refused = this.#quota.reserve(owner, id, declared);
+    if (refused) return this.#overQuota(res, call, refused);
+    let stored = false;
+    try {
+      const bound = Math.min(this.o.maxBodyBytes, this.#quota.remaining(owner));
+      const body = framing.kind === 'none' ? Buffer.alloc(0) : await readBoundedBody(req, bound);
+      if (!body) {
+        if (bound === this.o.maxBodyBytes) return this.#tooLarge(res, call);
+        return this.#overQuota(res, call, this.#quota.bytesRefusal(owner), ['connection', 'close']);
+      }
+      const overQuota = this.#quota.grow(owner, id, body.length);
+      if (overQuota) return this.#overQuota(res, call, overQuota);
+      await this.#store(res, call, id, owner, req.method!, body);
+      stored = true;
+    } finally {
+      if (!stored) this.#quota.release(owner, id);
     }
+  }
+
+  async #store(res: ServerResponse, call: RoutedCall, id: string, owner: string, method: string, body: Buffer): Promise<void> {
     const { route, prefix } = call.state;
     const task: AsyncTask = {
-      id: randomUUID(),
+      id,
       jobName: route.name,
       jobVersion: route.version,
       caller: call.caller,
       status: 'ongoing',
-      request: { method: req.method!, path: call.path.slice(prefix.length) || '/', headers: pairs(call.headers), body },
+      request: { method, path: call.path.slice(prefix.length) || '/', headers: pairs(call.headers), body },
       createdAt: Date.now(),
     };
     await this.o.store.create(task);
     sendJson(res, 201, { task_id: task.id, status: 'ongoing' }, ['x-request-tracing-id', call.tracingId]);
-    void this.#run(task, call);
+    void this.#run(task, call, owner);
   }
 
-  async #run(task: AsyncTask, call: RoutedCall): Promise<void> {
+  async #run(task: AsyncTask, call: RoutedCall, owner: string): Promise<void> {
     const started = performance.now();
     const { metrics } = call.state;
     try {
-      const result = await bufferedCall(call.state, this.o.pools, {
+      const result = await bufferedCall(call.state, {
         method: task.request.method,
         path: call.path,
         headers: call.headers,
         body: task.request.body,
         tracingId: call.tracingId,
         maxBodyBytes: this.o.maxBodyBytes,
-        timeoutMs: this.o.callTimeoutMs,
+        admit: (bytes) => this.#quota.grow(owner, task.id, bytes)?.error,
       });
       metrics.observe(result.status, (performance.now() - started) / 1000);
       await this.o.store.complete(task.id, result);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      metrics.proxyError(code ?? 'async');
+      // The partial answer is dropped: only the request stays stored.
+      this.#quota.shrink(owner, task.id, task.request.body.length);
+      const { code, message } = err as Error & { code?: string };
       metrics.observe(502, (performance.now() - started) / 1000);
-      log.warn({ task: task.id, job: task.jobName, version: task.jobVersion, code, err: (err as Error).message }, 'async call failed');
-      await this.o.store.fail(task.id, `job "${task.jobName}" version "${task.jobVersion}" did not answer: ${code ?? (err as Error).message}`).catch(() => {});
+      log.warn({ task: task.id, job: task.jobName, version: task.jobVersion, code, err: message }, 'async call failed');
+      // The gateway's own refusals (answer too large, quota) say why; an upstream failure names its code.
+      const why = code === 'RESPONSE_TOO_LARGE' || code === 'ASYNC_QUOTA' ? message : `did not answer: ${code ?? message}`;
+      await this.o.store.fail(task.id, `job "${task.jobName}" version "${task.jobVersion}" ${why}`).catch(() => {});
     }
   }
 
@@ -137,6 +167,15 @@ export class AsyncCalls {
     if (!status) return task;
     sendJson(res, status, { error, job_name: task.jobName, job_version: task.jobVersion, request_id: id, task_id: id });
     return undefined;
+  }
+
+  #tooLarge(res: ServerResponse, call: RoutedCall): void {
+    sendJson(res, 413, errorBody(call, `the request body is larger than ${this.o.maxBodyBytes} bytes`), ['connection', 'close']);
+  }
+
+  #overQuota(res: ServerResponse, call: RoutedCall, refused: QuotaRefusal, headers: string[] = []): void {
+    const body = { ...errorBody(call, refused.error), quota: refused.quota };
+    sendJson(res, 429, body, ['retry-after', String(refused.retryAfter), 'x-request-tracing-id', call.tracingId, ...headers]);
   }
 }
 

@@ -1,92 +1,73 @@
-// Makes one call to a job replica and keeps the whole answer in memory (bounded): what an async task runs.
-import type { Exchange, ExchangeHandler, FailureStage } from './http1-pool.js';
+// Makes one call to a job version and keeps the whole answer in memory, bounded: what an async task runs.
 import { responseHeaders } from './response-headers.js';
 import type { RouteState } from './route-state.js';
 import type { AsyncTaskResult, HeaderPairs } from './types.js';
-import { pickUpstream, type UpstreamPools } from './upstream-pools.js';
+import { UpstreamCall } from './upstream-call.js';
 
 export interface BufferedCallOptions {
   method: string;
   /** `/pub/job/NAME/VERSION/PATH?query` */
   path: string;
-  /** flat `[name, value, …]` */
+  /** flat `[name, value, …]`, without framing: the body goes with a Content-Length of its own */
   headers: string[];
   body: Buffer;
   tracingId: string;
   maxBodyBytes: number;
-  timeoutMs: number;
+  /** Asked before each piece of the answer is kept; a reason refuses it and fails the call. */
+  admit: (bytes: number) => string | undefined;
 }
 
-/** Resolves with the job's answer; rejects when no replica answers or the answer is too large. */
-export async function bufferedCall(state: RouteState, pools: UpstreamPools, opts: BufferedCallOptions): Promise<AsyncTaskResult> {
-  const upstreams = state.upstreams;
-  // The body goes with a Content-Length of its own.
-  const headers = opts.headers.filter((_, i, all) => all[i - (i % 2)]!.toLowerCase() !== 'content-length');
-  let cursor = state.next++ % upstreams.length;
-  let remaining = upstreams.length;
-  for (;;) {
-    const skip = pickUpstream(upstreams, cursor, remaining);
-    const index = (cursor + skip) % upstreams.length;
-    cursor = index + 1;
-    remaining -= skip + 1;
-    const upstream = upstreams[index]!;
-    try {
-      return await new Promise<AsyncTaskResult>((resolve, reject) => {
-        const handler = new BufferingHandler(upstream.origin, state.prefix, opts, resolve, reject);
-        handler.exchange = upstream.pool.request(
-          { method: opts.method, path: opts.path, headers, body: opts.body, hasContentLength: true, timeoutMs: opts.timeoutMs },
-          handler,
-        );
-      });
-    } catch (err) {
-      // The body is in memory, so a replica that could not be reached is no reason to give up.
-      if ((err as { stage?: FailureStage }).stage !== 'connect' || remaining === 0) throw err;
-      state.metrics.proxyError((err as { code?: string }).code ?? 'connect');
-      pools.markDown(upstream);
-    }
-  }
+/** Resolves with the job's answer; rejects when no replica answers, or the answer is too large. */
+export function bufferedCall(state: RouteState, opts: BufferedCallOptions): Promise<AsyncTaskResult> {
+  return new Promise((resolve, reject) => new BufferedCall(state, opts, resolve, reject).run());
 }
 
-class BufferingHandler implements ExchangeHandler {
-  exchange: Exchange | undefined;
+class BufferedCall extends UpstreamCall {
   #chunks: Buffer[] = [];
   #size = 0;
   #status = 0;
   #headers: HeaderPairs = [];
 
   constructor(
-    private readonly origin: string,
-    private readonly prefix: string,
+    state: RouteState,
     private readonly opts: BufferedCallOptions,
     private readonly resolve: (r: AsyncTaskResult) => void,
     private readonly reject: (err: Error) => void,
-  ) {}
+  ) {
+    super(state, { method: opts.method, path: opts.path, headers: opts.headers, body: opts.body });
+  }
 
-  onResponse(status: number, raw: string[]): void {
+  run(): void {
+    this.dispatch();
+  }
+
+  protected onResponse(status: number, raw: Buffer[]): boolean {
     this.#status = status;
-    const flat = responseHeaders(raw, this.origin, this.prefix, this.opts.tracingId);
+    const flat = responseHeaders(raw, this.upstream.origin, this.state.prefix, this.opts.tracingId);
     for (let i = 0; i < flat.length; i += 2) {
       // The stored body is replayed whole, with a Content-Length of its own.
       if (flat[i]!.toLowerCase() !== 'content-length') this.#headers.push([flat[i]!, flat[i + 1]!]);
     }
+    return true;
   }
 
-  onBody(chunk: Buffer): boolean {
+  protected onBody(chunk: Buffer): boolean {
     this.#size += chunk.length;
+    // Thrown, undici aborts the call and reports the error to onFailure.
     if (this.#size > this.opts.maxBodyBytes) {
-      this.exchange?.abort();
-      this.reject(Object.assign(new Error(`the job's answer is larger than ${this.opts.maxBodyBytes} bytes`), { code: 'RESPONSE_TOO_LARGE' }));
-      return false;
+      throw Object.assign(new Error(`the job's answer is larger than ${this.opts.maxBodyBytes} bytes`), { code: 'RESPONSE_TOO_LARGE' });
     }
+    const refused = this.opts.admit(chunk.length);
+    if (refused) throw Object.assign(new Error(refused), { code: 'ASYNC_QUOTA' });
     this.#chunks.push(chunk);
     return true;
   }
 
-  onEnd(): void {
+  protected onEnd(): void {
     this.resolve({ status: this.#status, headers: this.#headers, body: Buffer.concat(this.#chunks) });
   }
 
-  onError(err: Error, stage: FailureStage): void {
-    this.reject(Object.assign(err, { stage }));
+  protected onFailure(err: Error): void {
+    this.reject(err);
   }
 }

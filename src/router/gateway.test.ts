@@ -80,6 +80,28 @@ async function startCloseDelimitedReplica(): Promise<net.Server> {
   return server;
 }
 
+/**
+ * A job that answers the first request on each connection with keep-alive, and closes the connection
+ * without a word when a second request comes on it: a kept-alive connection dying as it is reused.
+ */
+async function startClosingReplica(seen: string[]): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    let requests = 0;
+    socket.on('data', (chunk: Buffer) => {
+      const heads = chunk.toString('latin1').split('\r\n\r\n').length - 1;
+      if (heads === 0) return;
+      requests += heads;
+      seen.push(chunk.toString('latin1').split(' ')[0]!);
+      if (requests > 1) return void socket.destroy();
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nkeep-alive: timeout=60\r\n\r\nfresh');
+    });
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
 const addr = (s: http.Server | net.Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
 
 // ---- the gateway under test, mounted like the server mounts it
@@ -97,6 +119,10 @@ let replicaA: http.Server;
 let replicaB: http.Server;
 let deadPort: number;
 let closeDelimited: net.Server;
+let closing: net.Server;
+let closingPost: net.Server;
+const closingSeen: string[] = [];
+const closingPostSeen: string[] = [];
 let routes: RouteTable;
 let gateway: Gateway;
 let front: http.Server;
@@ -116,6 +142,8 @@ before(async () => {
   await new Promise((r) => dead.close(r));
 
   closeDelimited = await startCloseDelimitedReplica();
+  closing = await startClosingReplica(closingSeen);
+  closingPost = await startClosingReplica(closingPostSeen);
   routes = new RouteTable();
   routes.replaceAll([
     route('echo', '1.0.0', [addr(replicaA)], { publicEndpoints: ['/api/v1/open', '/static/'] }),
@@ -127,6 +155,8 @@ before(async () => {
     route('halfdead', '1.0.0', [`127.0.0.1:${deadPort}`, addr(replicaB)]),
     route('dead', '1.0.0', [`127.0.0.1:${deadPort}`]),
     route('old', '1.0.0', [addr(closeDelimited)]),
+    route('closing', '1.0.0', [addr(closing)]),
+    route('closing', '2.0.0', [addr(closingPost)]),
     route('booting', '0.1.0', [addr(replicaA)], { status: 'starting', promoted: false }),
   ]);
   gateway = createGateway({
@@ -150,7 +180,7 @@ before(async () => {
 after(async () => {
   await gateway.close();
   for (const s of [front, replicaA, replicaB]) s.closeAllConnections();
-  await Promise.all([front, replicaA, replicaB, closeDelimited].map((s) => new Promise((r) => s.close(r))));
+  await Promise.all([front, replicaA, replicaB, closeDelimited, closing, closingPost].map((s) => new Promise((r) => s.close(r))));
 });
 
 interface Answer {
@@ -255,6 +285,9 @@ test('/health, /live, /ready and public endpoints need no token', async () => {
   for (const path of ['/api/v1/openx', '/healthz', '/static', '/api/v1/%6fpen']) {
     assert.equal((await call(`/pub/job/echo/1.0.0${path}`)).status, 401, path);
   }
+  assert.equal((await call('/pub/job/echo/1.0.0/health', { method: 'HEAD' })).status, 200);
+  assert.equal((await call('/pub/job/echo/1.0.0/health', { method: 'POST', body: '{}' })).status, 401, 'probes are open to GET and HEAD only');
+  assert.equal((await call('/pub/job/echo/1.0.0/api/v1/open', { method: 'POST', body: '{}' })).status, 200, 'public endpoints to any method');
 });
 
 test('the token may come in the X-Racetrack-Auth cookie; the job never sees it', async () => {
@@ -330,11 +363,11 @@ test('X-Request-Tracing-Id is generated when absent, passed through otherwise, a
   assert.equal((passed.json() as Echo).headers['x-request-tracing-id'], 'trace-42');
 });
 
-test('X-Caller-Name is the authenticated caller, else what the client sent', async () => {
+test('X-Caller-Name is the authenticated caller, never what the client sent', async () => {
   const spoof = await call('/pub/job/echo/1.0.0/x', { headers: { ...auth, 'x-caller-name': 'mallory' } });
   assert.equal((spoof.json() as Echo).headers['x-caller-name'], 'alice@example.com');
   const open = await call('/pub/job/echo/1.0.0/health', { headers: { 'x-caller-name': 'probe' } });
-  assert.equal((open.json() as Echo).headers['x-caller-name'], 'probe');
+  assert.equal((open.json() as Echo).headers['x-caller-name'], undefined);
 });
 
 test('a Location pointing at the replica becomes the public path', async () => {
@@ -421,6 +454,18 @@ test('round-robin across replicas, and failover when one is dead', async () => {
     assert.equal((res.json() as Echo).port, (replicaB.address() as AddressInfo).port);
     assert.equal((res.json() as Echo).body, `body${i}`);
   }
+});
+
+test('a kept-alive connection that dies as it is reused: a safe request is sent again once, a POST is not', async () => {
+  assert.equal((await call('/pub/job/closing/1.0.0/a', { headers: auth })).body, 'fresh');
+  const again = await call('/pub/job/closing/1.0.0/b', { headers: auth });
+  assert.equal(again.status, 200);
+  assert.equal(again.body, 'fresh', 'answered on a new connection');
+  assert.deepEqual(closingSeen, ['GET', 'GET', 'GET']);
+  assert.equal((await call('/pub/job/closing/2.0.0/a', { headers: auth })).body, 'fresh');
+  const post = await call('/pub/job/closing/2.0.0/c', { method: 'POST', headers: auth, body: 'once' });
+  assert.equal(post.status, 502, 'the job may have acted on it: not sent twice');
+  assert.deepEqual(closingPostSeen, ['GET', 'POST']);
 });
 
 test('WebSocket upgrades pass through', async () => {

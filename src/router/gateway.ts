@@ -1,13 +1,13 @@
 // The pub gateway: every `/pub/…` request and upgrade the server's HTTP listener receives.
-// Routes in memory, authorises through the in-memory authorizer, proxies over pooled keep-alive connections.
+// Routes in memory, authorises through the in-memory authorizer, proxies over undici keep-alive pools.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { logger } from '../core/log.js';
 import { AsyncCalls } from './async-calls.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { ProxyCall } from './proxy-call.js';
-import { proxyUpgrade } from './proxy-upgrade.js';
-import { routeCall, type RefusedCall, type RouteContext } from './route-call.js';
+import { UpgradeCall } from './upgrade-call.js';
+import { routeCall, type RefusedCall, type RouteContext, type RoutedCall } from './route-call.js';
 import { RouteStates } from './route-state.js';
 import type { RouteTable } from './route-table.js';
 import { scanRequestHeaders } from './scan-request-headers.js';
@@ -30,8 +30,23 @@ export interface GatewayOptions {
   asyncPollTimeoutMs?: number;
   /** Bound on an async call's request body and on the job's buffered answer; default 10 MiB. */
   asyncMaxBodyBytes?: number;
-  /** How long an async call may wait for the job's answer; default 15 min. */
-  asyncCallTimeoutMs?: number;
+  /** Async tasks one caller (one client address when auth is off) may keep stored; default 100. */
+  asyncMaxTasksPerCaller?: number;
+  /** Bytes of request and answer bodies one caller's async tasks may keep stored; default 100 MiB. */
+  asyncMaxBytesPerCaller?: number;
+  /** How long the task store keeps a task (RACETRACK_ASYNC_TASK_TTL_MS): its quota share is freed then; default 2 h. */
+  asyncTaskTtlMs?: number;
+  /**
+   * From a request to the job's response head, for every call (plain, async, upgrade handshake);
+   * default 15 min: a perform call may compute for minutes before it answers anything.
+   */
+  upstreamHeadTimeoutMs?: number;
+  /**
+   * Silence allowed between two pieces of a job's answer once it started (not counted while the
+   * client is slow to read); default 60 s, nginx's proxy_read_timeout: a job that went quiet that
+   * long mid-answer is stuck, and its connection is freed.
+   */
+  upstreamBodyTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -50,7 +65,7 @@ const ASYNC_TASK = '/pub/async/task/';
 
 export function createGateway(opts: GatewayOptions): Gateway {
   const metrics = new GatewayMetrics();
-  const pools = new UpstreamPools();
+  const pools = new UpstreamPools({ headMs: opts.upstreamHeadTimeoutMs ?? 15 * 60_000, bodyMs: opts.upstreamBodyTimeoutMs ?? 60_000 });
   const ctx: RouteContext = {
     routes: opts.routes,
     authorizer: opts.authorizer,
@@ -60,15 +75,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const asyncCalls = new AsyncCalls({
     store: opts.asyncTasks,
-    pools,
     authorizer: opts.authorizer,
     authRequired: opts.authRequired,
     pollTimeoutMs: opts.asyncPollTimeoutMs ?? 30_000,
     maxBodyBytes: opts.asyncMaxBodyBytes ?? 10 * 1024 * 1024,
-    callTimeoutMs: opts.asyncCallTimeoutMs ?? 15 * 60_000,
+    maxTasksPerCaller: opts.asyncMaxTasksPerCaller ?? 100,
+    maxBytesPerCaller: opts.asyncMaxBytesPerCaller ?? 100 * 1024 * 1024,
+    taskTtlMs: opts.asyncTaskTtlMs ?? 2 * 3600_000,
   });
   const onCall = opts.onCall;
-  // Close the pools of replicas no version routes to any more.
+  // Close the connections to replicas no version routes to any more.
   const unsubscribe = opts.routes.onChange(() => pools.prune(new Set(opts.routes.list().flatMap((v) => v.upstreams))));
 
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -77,17 +93,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
     try {
       if (url.startsWith(JOB)) {
         const scanned = scanRequestHeaders(req.rawHeaders);
-        const call = routeCall(ctx, req, url, JOB.length, scanned);
+        const call = routeCall(ctx, req, url, JOB.length, scanned, 'call');
         if (!call.ok) return refuse(res, call, started);
+        if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
         onCall?.(call.state.route.name, call.state.route.version);
-        new ProxyCall(req, res, call, pools, scanned.hasBody, scanned.hasContentLength, started).start();
+        new ProxyCall(req, res, call, scanned.framing, started).start();
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
         const scanned = scanRequestHeaders(req.rawHeaders);
-        const call = routeCall(ctx, req, url, ASYNC_NEW.length, scanned);
+        const call = routeCall(ctx, req, url, ASYNC_NEW.length, scanned, 'async');
         if (!call.ok) return refuse(res, call, started);
+        if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
         onCall?.(call.state.route.name, call.state.route.version);
-        asyncCalls.create(req, res, call).catch((err) => failed(res, err));
+        asyncCalls.create(req, res, call, scanned.framing).catch((err) => failed(res, err));
       } else if (url.startsWith(ASYNC_TASK)) {
         taskRequest(req, res, url);
       } else {
@@ -115,13 +133,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     try {
       if (!url.startsWith(JOB)) return sendRawJson(socket, 404, errorBody(`upgrades are proxied under ${JOB}NAME/VERSION/PATH only`));
       const scanned = scanRequestHeaders(req.rawHeaders);
-      const call = routeCall(ctx, req, url, JOB.length, scanned);
+      const call = routeCall(ctx, req, url, JOB.length, scanned, 'upgrade');
       if (!call.ok) {
         call.metrics.observe(call.status, (performance.now() - started) / 1000);
         return sendRawJson(socket, call.status, refusalBody(call), refusalHeaders(call));
       }
+      if (scanned.framing.kind !== 'none') {
+        // Node hands a body sent with an upgrade over raw, unparsed: the gateway could not frame it.
+        call.state.metrics.observe(400, (performance.now() - started) / 1000);
+        return sendRawJson(socket, 400, callErrorBody(call, 'an upgrade request cannot carry a body'), ['x-request-tracing-id', call.tracingId]);
+      }
       onCall?.(call.state.route.name, call.state.route.version);
-      proxyUpgrade(req, socket, head, call, scanned.upgrade ?? 'websocket', pools);
+      new UpgradeCall(req, socket, head, call, scanned.upgrade ?? 'websocket', started).start();
     } catch (err) {
       log.error({ err }, 'pub upgrade failed');
       sendRawJson(socket, 500, errorBody('internal error'));
@@ -135,7 +158,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     failInterruptedTasks: () => asyncCalls.failInterrupted(),
     async close() {
       unsubscribe();
-      pools.close();
+      await pools.close();
     },
   };
 }
@@ -143,6 +166,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
 function refuse(res: ServerResponse, call: RefusedCall, started: number): void {
   call.metrics.observe(call.status, (performance.now() - started) / 1000);
   sendJson(res, call.status, refusalBody(call), refusalHeaders(call));
+}
+
+/** A transfer coding besides chunked would reach the job undeclared: https://www.rfc-editor.org/rfc/rfc9112#section-6.1 */
+function refuseCoding(res: ServerResponse, call: RoutedCall, coding: string, started: number): void {
+  call.state.metrics.observe(501, (performance.now() - started) / 1000);
+  sendJson(res, 501, callErrorBody(call, `transfer-encoding "${coding}" is not supported: send the body with Content-Length or chunked only`), ['x-request-tracing-id', call.tracingId, 'connection', 'close']);
+}
+
+function callErrorBody(call: RoutedCall, error: string): Record<string, string> {
+  return { error, job_name: call.state.route.name, job_version: call.state.route.version, request_id: call.tracingId };
 }
 
 function refusalBody(call: RefusedCall): Record<string, string | null> {

@@ -166,16 +166,17 @@ const authorizer: CallAuthorizer = {
   authorizeCall: (token) => (token === 'good' ? { ok: true, caller: { kind: 'user', name: 'a@b.c' } } : token === 'weak' ? { ok: false, status: 403, error: 'no call_job' } : { ok: false, status: 401, error: 'no or unknown token' }),
 };
 
+const PROBES = ['/health', '/live', '/ready'];
+
 function context(): RouteContext {
   const routes = new RouteTable();
   routes.replaceAll(versions);
   const metrics = new GatewayMetrics();
-  return { routes, authorizer, authRequired: true, states: new RouteStates(metrics, new UpstreamPools()), metrics };
+  return { routes, authorizer, authRequired: true, states: new RouteStates(metrics, new UpstreamPools({ headMs: 1000, bodyMs: 1000 })), metrics };
 }
 
 test('routeCall on generated URLs and headers: routed to a running version, or a named 400/401/403/404/503', () => {
   const ctx = context();
-  const req = { socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
   // mostly calls aimed at the job (known and unknown versions, clean and noisy paths), some pure noise
   const known = fc.constantFrom('latest', '1.0.0', '1.2.0', '2.0.0-beta', '1.x', '1.x.x', '1.2.x', '1.0.x', '3.0.0', '3.x', '2.x', '9.9.9', '1.x.2', 'LATEST');
   const tail = fc.oneof(
@@ -194,15 +195,18 @@ test('routeCall on generated URLs and headers: routed to a running version, or a
     token: fc.constantFrom(undefined, 'good', 'weak', 'bad', ''),
     pin: fc.constantFrom(undefined, '1.0.0', '2.0.0-beta', '3.0.0', 'nope', '1.x'),
     tracing: fc.constantFrom(undefined, 'trace-1'),
+    kind: fc.constantFrom('call', 'upgrade', 'async' as const),
+    method: fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'),
   });
   fc.assert(
-    fc.property(tail, headers, (t, { token, pin, tracing }) => {
+    fc.property(tail, headers, (t, { token, pin, tracing, kind, method }) => {
+      const req = { method, socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
       const raw: string[] = [];
       if (token !== undefined) raw.push('X-Racetrack-Auth', token);
       if (pin !== undefined) raw.push('X-Racetrack-Version', pin);
       if (tracing !== undefined) raw.push('X-Request-Tracing-Id', tracing);
       const url = JOB + t;
-      const r = routeCall(ctx, req, url, JOB.length, scanRequestHeaders(raw));
+      const r = routeCall(ctx, req, url, JOB.length, scanRequestHeaders(raw), kind);
       if (tracing) assert.equal(r.tracingId, tracing);
       else assert.match(r.tracingId, /^[0-9a-f-]{36}$/);
       if (r.ok) {
@@ -210,6 +214,12 @@ test('routeCall on generated URLs and headers: routed to a running version, or a
         assert.ok(r.path.startsWith(`${JOB}adder/${r.state.route.version}`), r.path);
         const parsed = parseJobPath(url, JOB.length);
         assert.ok(parsed.ok && r.path === `${JOB}adder/${r.state.route.version}${parsed.rest}`, r.path);
+        if (token !== 'good') {
+          // routed without a good token: a probe read, or a public endpoint; never an async call
+          assert.notEqual(kind, 'async', url);
+          if (PROBES.includes(parsed.relPath)) assert.ok(kind === 'call' && (method === 'GET' || method === 'HEAD'), `${kind} ${method} ${url}`);
+          assert.ok(!r.headers.includes('x-caller-name'), 'no caller, no caller name');
+        }
         return;
       }
       assert.ok([400, 401, 403, 404, 503].includes(r.status), `${url} → ${r.status}`);
@@ -222,11 +232,11 @@ test('routeCall on generated URLs and headers: routed to a running version, or a
 
 test('a latest call never reaches a pre-release, an unpromoted or a starting version (unless pinned to one that runs)', () => {
   const ctx = context();
-  const req = { socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+  const req = { method: 'GET', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
   fc.assert(
     fc.property(relPath, fc.constantFrom(undefined, '1.0.0', '2.0.0-beta', '3.0.0'), (path, pin) => {
       const raw = ['X-Racetrack-Auth', 'good', ...(pin ? ['X-Racetrack-Version', pin] : [])];
-      const r = routeCall(ctx, req, `${JOB}adder/latest${path}`, JOB.length, scanRequestHeaders(raw));
+      const r = routeCall(ctx, req, `${JOB}adder/latest${path}`, JOB.length, scanRequestHeaders(raw), 'call');
       if (!pin) {
         assert.ok(r.ok);
         assert.equal(r.state.route.version, '1.2.0');

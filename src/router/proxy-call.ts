@@ -1,20 +1,15 @@
-// Streams one call to a job replica and its answer back, writing straight to the client's
-// response (no intermediate streams), with failover to the next replica while nothing was sent.
+// Streams one call to a job replica and its answer back, writing straight to the client's response
+// (no intermediate streams): the plain /pub/job/… request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logger } from '../core/log.js';
-import type { Exchange, ExchangeHandler, ExchangeRequest, FailureStage } from './http1-pool.js';
+import { callFailure } from './call-failure.js';
 import { responseHeaders } from './response-headers.js';
 import type { RoutedCall } from './route-call.js';
+import type { RequestFraming } from './scan-request-headers.js';
 import { sendJson } from './send-json.js';
-import { pickUpstream, type Upstream, type UpstreamPools } from './upstream-pools.js';
+import { UpstreamCall } from './upstream-call.js';
 
 const log = logger('rt:router');
-
-/**
- * A reused keep-alive connection that died before any answer: the job may have seen the request,
- * so only safe methods without a body are sent again. https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2
- */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Status recorded when the client went away before the answer (nginx's 499). */
 const CLIENT_CLOSED = 499;
@@ -22,135 +17,92 @@ const CLIENT_CLOSED = 499;
 const kCall = Symbol('proxyCall');
 type Tracked = ServerResponse & { [kCall]?: ProxyCall };
 
-export class ProxyCall implements ExchangeHandler {
+export class ProxyCall extends UpstreamCall {
   readonly #req: IncomingMessage;
   readonly #res: Tracked;
   readonly #call: RoutedCall;
-  readonly #pools: UpstreamPools;
   readonly #started: number;
-  readonly #request: ExchangeRequest;
-  #upstream: Upstream | undefined;
-  #exchange: Exchange | undefined;
-  #cursor: number;
-  #remaining: number;
-  #staleRetried = false;
+  readonly #hasBody: boolean;
+  #resume: (() => void) | undefined;
   #status = 0;
-  #done = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse, call: RoutedCall, pools: UpstreamPools, hasBody: boolean, hasContentLength: boolean, started: number) {
+  /** `framing` is how Node delimited the client's body; the job gets the same body framed by undici. */
+  constructor(req: IncomingMessage, res: ServerResponse, call: RoutedCall, framing: RequestFraming, started: number) {
+    const headers = call.headers;
+    if (framing.kind === 'length') headers.push('content-length', String(framing.length));
+    const hasBody = framing.kind === 'length' || framing.kind === 'chunked';
+    super(call.state, { method: req.method!, path: call.path, headers, body: hasBody ? req : null });
     this.#req = req;
     this.#res = res;
     this.#call = call;
-    this.#pools = pools;
     this.#started = started;
-    this.#request = { method: req.method!, path: call.path, headers: call.headers, body: hasBody ? req : null, hasContentLength, timeoutMs: 0 };
-    const { state } = call;
-    this.#cursor = state.next++ % state.upstreams.length;
-    this.#remaining = state.upstreams.length;
+    this.#hasBody = hasBody;
   }
 
   start(): void {
     this.#res[kCall] = this;
     this.#res.on('close', abortOnClientClose);
-    this.#next();
+    this.dispatch();
   }
 
-  /** Round-robin to the next replica this call has not tried. */
-  #next(): void {
-    const upstreams = this.#call.state.upstreams;
-    const skip = pickUpstream(upstreams, this.#cursor, this.#remaining);
-    const index = (this.#cursor + skip) % upstreams.length;
-    this.#cursor = index + 1;
-    this.#remaining -= skip + 1;
-    this.#upstream = upstreams[index]!;
-    this.#exchange = this.#upstream.pool.request(this.#request, this);
-  }
-
-  onResponse(status: number, headers: string[]): void {
+  protected onResponse(status: number, raw: Buffer[], resume: () => void): boolean {
     this.#status = status;
-    this.#res.writeHead(status, responseHeaders(headers, this.#upstream!.origin, this.#call.state.prefix, this.#call.tracingId));
+    this.#resume = resume;
+    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.prefix, this.#call.tracingId);
+    // The job answered before the whole body came: the rest is dropped, and so is this connection.
+    if (this.#hasBody && !this.#req.complete) headers.push('connection', 'close');
+    this.#res.writeHead(status, headers);
+    return true;
   }
 
-  onBody(chunk: Buffer): boolean {
+  protected onBody(chunk: Buffer): boolean {
     if (this.#res.write(chunk)) return true;
-    // Backpressure: the job's socket pauses until the client drains.
+    // Backpressure: the job's connection pauses until the client drains.
     this.#res.once('drain', resumeUpstream);
     return false;
   }
 
-  onEnd(): void {
-    this.#done = true;
+  protected onEnd(): void {
     this.#res.end();
     this.#record(this.#status);
   }
 
-  onError(err: Error, stage: FailureStage): void {
-    if (this.#done) return;
+  protected onFailure(err: Error): void {
     const res = this.#res;
-    if (res.destroyed) {
-      this.#done = true;
-      this.#record(CLIENT_CLOSED);
-      return;
-    }
-    const code = (err as { code?: string }).code ?? err.name;
-    const { state } = this.#call;
-    if (!res.headersSent) {
-      if (stage === 'connect' && this.#remaining > 0 && this.#bodyUntouched()) {
-        this.#pools.markDown(this.#upstream!);
-        state.metrics.proxyError(code);
-        log.warn({ job: state.route.name, version: state.route.version, upstream: this.#upstream!.address, code }, 'replica unreachable; trying the next one');
-        return this.#next();
-      }
-      if (stage === 'stale' && !this.#staleRetried && this.#request.body === null && SAFE_METHODS.has(this.#request.method)) {
-        // The job closed an idle connection as we reused it: same replica, new connection.
-        this.#staleRetried = true;
-        this.#exchange = this.#upstream!.pool.request(this.#request, this, true);
-        return;
-      }
-    }
-    this.#done = true;
-    state.metrics.proxyError(code);
+    if (res.destroyed) return this.#record(CLIENT_CLOSED);
     if (res.headersSent) {
       // Mid-answer: all we can do is cut the connection, so the client sees a truncated response.
       res.destroy(err);
-      this.#record(this.#status);
-      return;
+      return this.#record(this.#status);
     }
-    log.warn({ job: state.route.name, version: state.route.version, upstream: this.#upstream!.address, code, err: err.message }, 'job unreachable');
-    sendJson(res, 502, {
-      error: `job "${state.route.name}" version "${state.route.version}" is unreachable: ${code}`,
-      job_name: state.route.name,
-      job_version: state.route.version,
-      request_id: this.#call.tracingId,
-    }, ['x-request-tracing-id', this.#call.tracingId]);
-    this.#record(502);
+    const { status, body } = callFailure(err, this.state, this.#call.tracingId);
+    const { route } = this.state;
+    log.warn({ job: route.name, version: route.version, upstream: this.upstream.address, code: (err as { code?: string }).code, err: err.message }, 'job call failed');
+    sendJson(res, status, body, ['x-request-tracing-id', this.#call.tracingId]);
+    this.#record(status);
   }
 
-  /** The client's connection closed: a no-op once the answer is complete. */
-  abortUpstream(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#exchange?.abort();
+  protected override onCancelled(): void {
     this.#record(CLIENT_CLOSED);
   }
 
-  resumeUpstream(): void {
-    // Once done, the connection may already carry someone else's exchange.
-    if (!this.#done) this.#exchange?.resume();
+  /** The client's connection closed: a no-op once the answer is complete. */
+  clientClosed(): void {
+    this.cancel();
   }
 
-  /** A streamed body can go to another replica only if not one byte of it was read yet. */
-  #bodyUntouched(): boolean {
-    return this.#request.body === null || (!this.#req.readableDidRead && !this.#req.destroyed);
+  resumeUpstream(): void {
+    // Once finished, the job's connection may already carry someone else's call.
+    if (!this.finished) this.#resume?.();
   }
 
   #record(status: number): void {
-    this.#call.state.metrics.observe(status, (performance.now() - this.#started) / 1000);
+    this.state.metrics.observe(status, (performance.now() - this.#started) / 1000);
   }
 }
 
 function abortOnClientClose(this: Tracked): void {
-  this[kCall]?.abortUpstream();
+  this[kCall]?.clientClosed();
 }
 
 function resumeUpstream(this: Tracked): void {

@@ -3,17 +3,19 @@
 import { HOP_BY_HOP } from './hop-by-hop.js';
 
 /**
- * `raw` and the result are flat `[name, value, …]`; the result goes to `res.writeHead`.
- * `origin` is `http://HOST:PORT` of the replica that answered.
+ * `raw` is undici's `[name, value, …]` as received; the result is flat strings for `res.writeHead`.
+ * `origin` is `http://HOST:PORT` of the replica that answered. A 101 keeps Connection and Upgrade
+ * (`switching`): they are the answer itself.
  */
-export function responseHeaders(raw: readonly string[], origin: string, prefix: string, tracingId: string): string[] {
+export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: string, tracingId: string, switching = false): string[] {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
+    const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
-    const value = raw[i + 1]!;
-    if (lower === 'connection') connection = value;
+    const value = raw[i + 1]!.toString('latin1');
+    if (switching && (lower === 'connection' || lower === 'upgrade')) out.push(name, value);
+    else if (lower === 'connection') connection = connection ? `${connection}, ${value}` : value;
     else if (HOP_BY_HOP.has(lower) || lower === 'x-request-tracing-id') continue;
     else if (lower === 'location') out.push(name, publicLocation(value, origin, prefix));
     else out.push(name, value);
@@ -43,7 +45,7 @@ function publicLocation(location: string, origin: string, prefix: string): strin
   return path.startsWith('/pub/') ? path : prefix + path;
 }
 
-/** https://www.rfc-editor.org/rfc/rfc7230#section-6.1 */
+/** https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 */
 function dropNamed(headers: string[], connection: string): void {
   const named = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
   for (let i = headers.length - 2; i >= 0; i -= 2) {

@@ -9,7 +9,7 @@ import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
 import { parseJobPath } from './parse-job-path.js';
 import { parseVersionSpec } from './parse-version-spec.js';
 import { resolveVersion } from './resolve-version.js';
-import type { RouteState, RouteStates } from './route-state.js';
+import type { CallKind, RouteState, RouteStates } from './route-state.js';
 import type { RouteTable } from './route-table.js';
 import type { ScannedRequest } from './scan-request-headers.js';
 import type { CallAuthorizer, Caller } from './types.js';
@@ -27,7 +27,7 @@ export interface RoutedCall {
   state: RouteState;
   /** The path the job receives: `/pub/job/NAME/RESOLVED_VERSION/PATH?query`. */
   path: string;
-  /** The request's end-to-end headers plus X-Forwarded-*, X-Request-Tracing-Id and X-Caller-Name. */
+  /** The request's end-to-end headers plus X-Forwarded-*, X-Request-Tracing-Id and, for a known caller, X-Caller-Name. */
   headers: string[];
   caller?: Caller;
   tracingId: string;
@@ -48,8 +48,8 @@ export interface RefusedCall {
 /** Seconds a client should wait before calling a version that is starting again. */
 const RETRY_AFTER = 5;
 
-/** `start` is the index in `req.url` just after `/pub/job/`. */
-export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, start: number, scanned: ScannedRequest): RoutedCall | RefusedCall {
+/** `start` is the index in `req.url` just after `/pub/job/` (or `/pub/async/new/job/`). */
+export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, start: number, scanned: ScannedRequest, kind: CallKind): RoutedCall | RefusedCall {
   const tracingId = scanned.tracingId || randomUUID();
   const path = parseJobPath(url, start);
   if (!path.ok) return { ok: false, status: path.status, error: path.error, tracingId, metrics: ctx.metrics.unrouted };
@@ -65,7 +65,7 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   }
 
   let caller: Caller | undefined;
-  if (ctx.authRequired && !state.isPublic(relPath)) {
+  if (ctx.authRequired && !state.isPublic(relPath, kind, req.method!)) {
     const decision = ctx.authorizer.authorizeCall(scanned.token, name);
     if (!decision.ok) {
       ctx.metrics.authFailure(name, decision.status);
@@ -87,8 +87,8 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
     'x-forwarded-prefix', state.prefix,
     'x-request-tracing-id', tracingId,
   );
-  const callerName = caller?.name ?? scanned.callerName;
-  if (callerName !== undefined) headers.push('x-caller-name', callerName);
+  // Only the gateway names the caller: a client's own X-Caller-Name was dropped when scanned.
+  if (caller) headers.push('x-caller-name', caller.name);
   return { ok: true, state, path: state.prefix + rest, headers, caller, tracingId };
 }
 

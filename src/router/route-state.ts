@@ -3,8 +3,11 @@ import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
 import type { RouteVersion } from './types.js';
 import type { Upstream, UpstreamPools } from './upstream-pools.js';
 
-/** Probes every job answers without a token. */
-const OPEN_PATHS = new Set(['/health', '/live', '/ready']);
+/** Probes every job answers without a token: to a plain GET or HEAD only. */
+const PROBE_PATHS = new Set(['/health', '/live', '/ready']);
+
+/** How a call reaches the job: a plain request, an upgrade (a tunnel after 101), or an async task. */
+export type CallKind = 'call' | 'upgrade' | 'async';
 
 export class RouteState {
   /** `/pub/job/NAME/VERSION`: the resolved prefix the job sees (X-Forwarded-Prefix). */
@@ -23,12 +26,15 @@ export class RouteState {
   }
 
   /**
-   * True for /health, /live, /ready and the job's public_endpoints, matched on whole segments
-   * (`/api/v1/perform` opens `/api/v1/perform/x`, not `/api/v1/performx`). A percent-encoded path is
-   * never public: what the job decodes it to is the job's business, not a reason to skip the token.
+   * True for a GET or HEAD of /health, /live, /ready, and for the job's public_endpoints, matched on
+   * whole segments (`/api/v1/perform` opens `/api/v1/perform/x`, not `/api/v1/performx`). Probes open
+   * no upgrade (a tunnel is no probe); async calls are never public, since they store data on the
+   * server. A percent-encoded path is never public: what the job decodes it to is the job's business,
+   * not a reason to skip the token.
    */
-  isPublic(relPath: string): boolean {
-    if (OPEN_PATHS.has(relPath)) return true;
+  isPublic(relPath: string, kind: CallKind, method: string): boolean {
+    if (kind === 'async') return false;
+    if (kind === 'call' && (method === 'GET' || method === 'HEAD') && PROBE_PATHS.has(relPath)) return true;
     if (relPath.includes('%')) return false;
     for (const p of this.publicEndpoints) {
       if (relPath === p || (relPath.startsWith(p) && (p.endsWith('/') || relPath.charCodeAt(p.length) === 0x2f))) return true;

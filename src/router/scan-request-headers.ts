@@ -1,5 +1,5 @@
-// One pass over a client's raw headers: picks out what the gateway reads (token, pin, tracing id…)
-// and keeps the end-to-end rest for the job.
+// One pass over a client's raw headers: picks out what the gateway reads (token, pin, tracing id,
+// body framing…) and keeps the end-to-end rest for the job.
 import { HOP_BY_HOP } from './hop-by-hop.js';
 
 export interface ScannedRequest {
@@ -10,24 +10,33 @@ export interface ScannedRequest {
   /** X-Racetrack-Version: pins the version a `latest` call gets. */
   versionPin?: string;
   tracingId?: string;
-  callerName?: string;
   forwardedFor?: string;
   host?: string;
   /** The Upgrade header (kept apart: hop-by-hop, but needed to proxy a WebSocket handshake). */
   upgrade?: string;
-  /** A body follows the head (Content-Length > 0 or Transfer-Encoding). https://www.rfc-editor.org/rfc/rfc7230#section-3.3 */
-  hasBody: boolean;
-  /** The body's length was declared (Content-Length), so it is forwarded byte for byte, not re-chunked. */
-  hasContentLength: boolean;
+  /**
+   * How the request body is delimited, as Node's parser read it (it refuses both framings at once,
+   * duplicates and a Transfer-Encoding that does not end in chunked). The job gets the same body with
+   * framing the gateway writes itself. https://www.rfc-editor.org/rfc/rfc9112#section-6.3
+   */
+  framing: RequestFraming;
 }
 
-const enum Kind { Token, Pin, Tracing, Caller, ForwardedFor, Host, Cookie, Connection, Upgrade, ContentLength, TransferEncoding, Drop }
+export type RequestFraming =
+  | { kind: 'none' }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  /** A transfer coding besides chunked (`gzip, chunked`): the gateway cannot pass it on. */
+  | { kind: 'unsupported'; coding: string };
+
+const NO_BODY: RequestFraming = { kind: 'none' };
+
+const enum Kind { Token, Pin, Tracing, ForwardedFor, Host, Cookie, Connection, Upgrade, ContentLength, TransferEncoding, Drop }
 
 const KINDS = new Map<string, Kind>([
   ['x-racetrack-auth', Kind.Token],
   ['x-racetrack-version', Kind.Pin],
   ['x-request-tracing-id', Kind.Tracing],
-  ['x-caller-name', Kind.Caller],
   ['x-forwarded-for', Kind.ForwardedFor],
   ['host', Kind.Host],
   ['cookie', Kind.Cookie],
@@ -36,6 +45,7 @@ const KINDS = new Map<string, Kind>([
   ['content-length', Kind.ContentLength],
   ['transfer-encoding', Kind.TransferEncoding],
   // set by the gateway from what it knows, never trusted from the client
+  ['x-caller-name', Kind.Drop],
   ['x-forwarded-host', Kind.Drop],
   ['x-forwarded-proto', Kind.Drop],
   ['x-forwarded-prefix', Kind.Drop],
@@ -48,8 +58,10 @@ const AUTH_COOKIE = 'x-racetrack-auth';
 
 /** `raw` is Node's `req.rawHeaders`. */
 export function scanRequestHeaders(raw: readonly string[]): ScannedRequest {
-  const out: ScannedRequest = { forward: [], hasBody: false, hasContentLength: false };
+  const out: ScannedRequest = { forward: [], framing: NO_BODY };
   let connection: string | undefined;
+  let contentLength: string | undefined;
+  let transferEncoding: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -62,18 +74,24 @@ export function scanRequestHeaders(raw: readonly string[]): ScannedRequest {
       case Kind.Token: out.token = value; break;
       case Kind.Pin: out.versionPin = value; out.forward.push(name, value); break;
       case Kind.Tracing: out.tracingId = value; break;
-      case Kind.Caller: out.callerName = value; break;
       case Kind.ForwardedFor: out.forwardedFor = out.forwardedFor ? `${out.forwardedFor}, ${value}` : value; break;
       case Kind.Host: out.host = value; break;
       case Kind.Cookie: scanCookie(out, name, value); break;
       case Kind.Connection: connection = connection ? `${connection},${value}` : value; break;
       case Kind.Upgrade: out.upgrade = value; break;
-      case Kind.ContentLength: out.hasBody ||= value !== '0'; out.hasContentLength = true; out.forward.push(name, value); break;
-      // Dropped: the job gets the de-chunked body re-framed by the proxy.
-      case Kind.TransferEncoding: out.hasBody = true; break;
+      // Framing is never forwarded as received: the gateway writes its own from what Node parsed.
+      case Kind.ContentLength: contentLength = value; break;
+      case Kind.TransferEncoding: transferEncoding = transferEncoding ? `${transferEncoding}, ${value}` : value; break;
       case Kind.Drop: break;
     }
   }
+  if (transferEncoding !== undefined) {
+    const coding = transferEncoding.trim();
+    out.framing = coding.toLowerCase() === 'chunked' ? { kind: 'chunked' } : { kind: 'unsupported', coding };
+  } else if (contentLength !== undefined && contentLength !== '0') {
+    out.framing = { kind: 'length', length: Number(contentLength) };
+  }
+  // Only end-to-end headers are in `forward`: naming framing, Host or the token in Connection changes nothing.
   if (connection) dropConnectionOptions(out.forward, connection);
   return out;
 }

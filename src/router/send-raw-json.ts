@@ -9,5 +9,7 @@ export function sendRawJson(socket: Duplex, status: number, body: unknown, heade
   const json = JSON.stringify(body);
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  socket.end(`${head}\r\n${json}`);
+  // Read and drop what the client sends meanwhile, then close once the answer is written.
+  socket.resume();
+  socket.end(`${head}\r\n${json}`, () => socket.destroy());
 }

@@ -97,7 +97,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const hookServer = await startHookServer(settings.dataDir, pushes, pushDeployer);
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
-  const gateway = createGateway({ routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record });
+  const gateway = createGateway({
+    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record,
+    asyncTaskTtlMs: settings.asyncTaskTtlMs,
+    asyncMaxTasksPerCaller: settings.asyncMaxTasksPerCaller,
+    asyncMaxBytesPerCaller: settings.asyncMaxBytesPerCaller,
+    upstreamHeadTimeoutMs: settings.upstreamHeadTimeoutMs,
+    upstreamBodyTimeoutMs: settings.upstreamBodyTimeoutMs,
+  });
   const familyExists = (name: string) => store.familyExists(name);
   const http = createHttpApp({
     gateway,

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
+import { RawClient, statusOf } from '../raw-http.js';
 
 /** A job that tells what it saw: its version, the path prefix, the tracing and caller headers. */
 const JOB_PY = (tag: string) => [
@@ -179,7 +180,7 @@ describe('gateway end to end', () => {
   test('auth: public_endpoints open perform only; other paths still need a token', async () => {
     const r = await perform(server, 'open/latest/api/v1/perform', { token: null, headers: { 'X-Caller-Name': 'someone' } });
     assert.equal(r.status, 200, r.text);
-    assert.equal((r.json as Seen).caller, 'someone', 'an anonymous caller name passes through');
+    assert.equal((r.json as Seen).caller, null, 'a caller name the client claims never reaches the job (issue 10, finding 9)');
     assertErrorBody(await callJob(server, '/pub/job/open/latest/api/v1/parameters', { token: null }), 401, 'open', '1.0.0');
     assertErrorBody(await perform(server, 'open/latest/api/v1/add', { token: null, body: { numbers: [1] } }), 401, 'open', '1.0.0');
     assertErrorBody(await perform(server, 'open/latest/api/v1/performx', { token: null }), 401, 'open', '1.0.0');
@@ -198,6 +199,40 @@ describe('gateway end to end', () => {
     assertErrorBody(await perform(server, 'open/latest/api/v1/add', { token: esc.token, body: { numbers: [1] } }), 403, 'open', '1.0.0');
     assert.equal((await server.ssh('revoke esc:ci ver call_job')).code, 0);
     assertErrorBody(await perform(server, 'ver/latest/api/v1/perform', { token: esc.token }), 403, 'ver', '1.2.0');
+  });
+
+  test('auth: an upgrade is a call (issue 10, finding 1): a probe needs a token for it, and an answer other than 101 opens no tunnel', async () => {
+    const address = new URL(server.httpUrl).host;
+    const upgrade = (path: string, token?: string) =>
+      `GET /pub/job/${path} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${token ? `X-Racetrack-Auth: ${token}\r\n` : ''}\r\n`;
+    const body = '{"numbers":[40,2]}';
+    // written right behind the handshake, as if a tunnel were open: a token-less call to a private endpoint
+    const sneaked = `POST /pub/job/ver/latest/api/v1/add HTTP/1.1\r\nHost: ${address}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+    const anonymous = await RawClient.open(address);
+    anonymous.write(upgrade('ver/latest/health') + sneaked, ['GET', 'POST']);
+    const refused = await anonymous.responses(2);
+    assert.deepEqual(refused.map(statusOf), [401]);
+
+    for (const [path, token] of [['ver/latest/health', server.token], ['open/latest/api/v1/perform', undefined]] as const) {
+      const client = await RawClient.open(address);
+      client.write(upgrade(path, token) + sneaked, ['GET', 'POST']);
+      const [first] = await client.responses(1);
+      assert.notEqual(statusOf(first!), 101, path);
+      client.write(sneaked, ['POST']);
+      const all = await client.responses(3);
+      assert.equal(all.length, 1, `${path}: one answer, then the connection closes; got ${all.map((m) => m.startLine)}`);
+      assert.ok(client.closed);
+    }
+  });
+
+  test('async calls need a token even on public endpoints and probes (issue 10, finding 6)', async () => {
+    for (const path of ['open/latest/api/v1/perform', 'ver/latest/health']) {
+      const r = await callJob(server, `/pub/async/new/job/${path}`, { token: null, body: {} });
+      assert.equal(r.status, 401, `${path}: ${r.text}`);
+    }
+    const ok = await callJob(server, '/pub/async/new/job/open/latest/api/v1/perform', { body: {} });
+    assert.equal(ok.status, 201, ok.text);
   });
 
   test('auth: a revoked token is refused on the very next request', async () => {
