@@ -1,0 +1,83 @@
+// POST /api/v1/perform: a JSON object in, Perform's result out, with Racetrack's error mapping.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+type performEndpoint struct {
+	metrics *metrics
+}
+
+func newPerformEndpoint(m *metrics) *performEndpoint {
+	return &performEndpoint{metrics: m}
+}
+
+func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error(), "ValueError")
+	}
+	input := map[string]interface{}{}
+	if len(body) > 0 {
+		var payload interface{}
+		if err := json.Unmarshal(body, &payload); err != nil {
+			return writeError(w, http.StatusBadRequest, "request body is not valid JSON: "+err.Error(), "ValueError")
+		}
+		object, isObject := payload.(map[string]interface{})
+		if !isObject {
+			return writeError(w, http.StatusBadRequest, "request body must be a JSON object of named parameters", "ValueError")
+		}
+		input = object
+	}
+
+	p.metrics.callStarted("/perform")
+	started := time.Now()
+	result, failure := callPerform(input)
+	p.metrics.callDone("/perform", time.Since(started).Seconds(), failure != nil)
+	if failure != nil {
+		log.Printf("%s %s failed: %s: %s%s", r.Method, r.URL.Path, failure.kind, failure.message, failure.stack)
+		return writeError(w, http.StatusInternalServerError, failure.message, failure.kind)
+	}
+	encoded, err := marshal(result)
+	if err != nil {
+		log.Printf("%s %s returned a result that is not JSON: %v", r.Method, r.URL.Path, err)
+		return writeError(w, http.StatusInternalServerError, "result is not JSON serializable: "+err.Error(), typeName(err))
+	}
+	return writeBytes(w, http.StatusOK, contentTypeJSON, encoded)
+}
+
+type performFailure struct {
+	message, kind, stack string
+}
+
+// callPerform turns an error returned by Perform, and a panic inside it, into a failure to answer with 500.
+func callPerform(input map[string]interface{}) (result interface{}, failure *performFailure) {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			kind := "panic"
+			if _, isError := recovered.(error); isError {
+				kind = typeName(recovered)
+			}
+			failure = &performFailure{message: fmt.Sprint(recovered), kind: kind, stack: "\n" + string(debug.Stack())}
+		}
+	}()
+	result, err := perform(input)
+	if err != nil {
+		return nil, &performFailure{message: err.Error(), kind: typeName(err)}
+	}
+	return result, nil
+}
+
+// typeName names an error by its Go type, as Python's wrapper names exceptions by class: "errors.fundamental".
+func typeName(value interface{}) string {
+	return strings.TrimPrefix(reflect.TypeOf(value).String(), "*")
+}

@@ -1,0 +1,47 @@
+// JSON answers, including Racetrack's error body {"error": message, "type": name}.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+const contentTypeJSON = "application/json"
+
+func writeBytes(w http.ResponseWriter, status int, contentType string, body []byte) int {
+	header := w.Header()
+	header["Content-Type"] = []string{contentType}
+	header["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+	return status
+}
+
+// marshal encodes like Python's json.dumps does for the same values: '<', '>' and '&' stay as they are.
+func marshal(value interface{}) ([]byte, error) {
+	var buf bytes.Buffer
+	encoder := json.NewEncoder(&buf)
+	encoder.SetEscapeHTML(false)
+	if err := encoder.Encode(value); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// writeJSON is for values the wrapper builds itself, which always encode.
+func writeJSON(w http.ResponseWriter, status int, value interface{}) int {
+	body, err := marshal(value)
+	if err != nil {
+		panic(err)
+	}
+	return writeBytes(w, status, contentTypeJSON, body)
+}
+
+func writeError(w http.ResponseWriter, status int, message, errorType string) int {
+	return writeJSON(w, status, struct {
+		Error string `json:"error"`
+		Type  string `json:"type"`
+	}{message, errorType})
+}
