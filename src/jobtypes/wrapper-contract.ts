@@ -198,7 +198,8 @@ export function runWrapperContract(name: string, wrapper: WrapperUnderTest): voi
         assert.match(metrics.text, /^http_requests_total\{method="GET",route="unmatched",status="404"\} \d+\.0$/m);
         assert.match(metrics.text, /^request_internal_errors_total\{endpoint="\/perform"\} [1-9]\d*\.0$/m);
         assert.match(metrics.text, /^last_call_timestamp \d+\.\d+$/m);
-        assert.match(adder.stdout(), /^POST \/api\/v1\/perform 200 \d+\.\dms$/m);
+        // the access log is written in batches
+        await eventually(async () => /^POST \/api\/v1\/perform 200 \d+\.\dms$/m.test(adder.stdout()), 5000);
         assert.doesNotMatch(adder.stdout(), /\/metrics/);
       });
     });

@@ -2,9 +2,7 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -26,13 +24,14 @@ type app struct {
 	homePage string
 	routes   map[string]map[string]handler // path -> method -> handler
 	openapi  []byte
+	log      *accessLog
 }
 
 // quietPaths are probes and scrapes: counted, not logged
 var quietPaths = map[string]bool{"/live": true, "/ready": true, "/health": true, "/metrics": true}
 
 func newApp(job jobInfo, m *metrics, docs *swaggerDocs, homePage string) *app {
-	a := &app{job: job, metrics: m, docs: docs, homePage: homePage, openapi: buildOpenAPI(job)}
+	a := &app{job: job, metrics: m, docs: docs, homePage: homePage, openapi: buildOpenAPI(job), log: newAccessLog()}
 	a.routes = map[string]map[string]handler{
 		"/":               {"GET": a.root},
 		"/live":           {"GET": a.live},
@@ -87,11 +86,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	a.metrics.countHTTP(hr.Method, route, status)
 	if !quietPaths[path] {
-		fullPath := prefix + path
-		if len(fullPath) > 300 {
-			fullPath = fullPath[:300]
-		}
-		fmt.Fprintf(os.Stdout, "%s %s %d %.1fms\n", hr.Method, fullPath, status, float64(time.Since(started).Microseconds())/1000)
+		a.log.line(hr.Method, prefix+path, status, time.Since(started))
 	}
 }
 

@@ -26,7 +26,7 @@ const (
 )
 
 func main() {
-	log.SetFlags(log.LstdFlags)
+	log.SetFlags(log.LstdFlags | log.Lmsgprefix)
 	log.SetPrefix("racetrack_job_wrapper: ")
 	host := flag.String("host", "127.0.0.1", "address to listen on")
 	port := flag.Int("port", -1, "port to listen on; 0 picks a free port (printed on stderr)")
@@ -79,6 +79,7 @@ func main() {
 	if err := server.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
 		log.Printf("stopping with calls still in flight after %s", drainTimeout)
 	}
+	app.log.flush()
 	os.Exit(0)
 }
 

@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// maxPresizedBody: a Content-Length up to this is trusted for allocating the body at once
+const maxPresizedBody = 1 << 20
+
 type performEndpoint struct {
 	metrics *metrics
 }
@@ -22,7 +25,7 @@ func newPerformEndpoint(m *metrics) *performEndpoint {
 }
 
 func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r.Request)
 	if err != nil {
 		return writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error(), "ValueError")
 	}
@@ -53,6 +56,16 @@ func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
 		return writeError(w, http.StatusInternalServerError, "result is not JSON serializable: "+err.Error(), typeName(err))
 	}
 	return writeBytes(w, http.StatusOK, contentTypeJSON, encoded)
+}
+
+// readBody reads the whole body into one buffer of the size the request announced.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxPresizedBody {
+		return io.ReadAll(r.Body)
+	}
+	body := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, body)
+	return body, err
 }
 
 type performFailure struct {

@@ -1,4 +1,5 @@
 // Routing: strips the /pub/job/NAME/VERSION prefix, dispatches to the built-in and the job's endpoints, logs a line.
+use crate::access_log::AccessLog;
 use crate::docs::SwaggerDocs;
 use crate::health::JobInfo;
 use crate::metrics::Metrics;
@@ -6,7 +7,7 @@ use crate::openapi;
 use crate::perform;
 use crate::respond::Reply;
 use crate::Perform;
-use std::io::Write;
+use std::io::Read;
 use std::time::Instant;
 use tiny_http::{Header, Request, Response};
 
@@ -25,6 +26,7 @@ pub struct App {
     metrics: Metrics,
     openapi: serde_json::Value,
     perform: Perform,
+    log: AccessLog,
 }
 
 /// Probes and scrapes are counted, not logged.
@@ -61,7 +63,7 @@ pub fn split_prefix(path: &str) -> (&str, &str) {
 }
 
 impl App {
-    pub fn new(job: JobInfo, home_page: String, docs: SwaggerDocs, perform: Perform) -> App {
+    pub fn new(job: JobInfo, home_page: String, docs: SwaggerDocs, perform: Perform, log: AccessLog) -> App {
         let openapi = openapi::document(&job);
         App {
             job,
@@ -70,6 +72,7 @@ impl App {
             metrics: Metrics::default(),
             openapi,
             perform,
+            log,
         }
     }
 
@@ -94,15 +97,8 @@ impl App {
             Err(e) => Reply::error(400, &format!("cannot read the request body: {}", e), "ValueError"),
         };
         if !QUIET_PATHS.contains(&path) {
-            let full: String = format!("{}{}", prefix, path).chars().take(300).collect();
-            let line = format!(
-                "{} {} {} {:.1}ms\n",
-                method,
-                full,
-                reply.status,
-                started.elapsed().as_secs_f64() * 1000.0
-            );
-            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+            self.log
+                .line(&method, &format!("{}{}", prefix, path), reply.status, started.elapsed());
         }
         let mut response = Response::from_data(reply.body)
             .with_status_code(reply.status)

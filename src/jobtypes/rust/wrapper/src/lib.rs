@@ -1,5 +1,6 @@
 // The rust job type's wrapper: serves a job's perform() over HTTP (tiny_http) and drains calls in flight on SIGTERM.
 // A job's crate is only its code and job-main.rs, which calls serve(): this library is compiled once per target dir.
+mod access_log;
 mod app;
 mod args;
 mod docs;
@@ -48,7 +49,8 @@ pub fn serve(perform: Perform) -> ! {
     eprintln!("racetrack_job_wrapper: listening on http://{}", address);
     eprintln!("racetrack_job_wrapper: job {} {} is ready", job.name, job.version);
     let docs = docs::SwaggerDocs::new(&job.name, args.swagger_ui_dir);
-    let app = Arc::new(app::App::new(job, args.home_page, docs, perform));
+    let log = access_log::AccessLog::start();
+    let app = Arc::new(app::App::new(job, args.home_page, docs, perform, log.clone()));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let workers = thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 4;
     for _ in 0..workers {
@@ -71,6 +73,7 @@ pub fn serve(perform: Perform) -> ! {
     }
     shutdown::stop_accepting(listener_fd);
     drain(&in_flight);
+    log.flush();
     std::process::exit(0);
 }
 
