@@ -8,7 +8,7 @@
 // that the load of whatever else shares the 2 cores falls on both alike.
 // Run: npm run bench:wrapper   (BENCH_SECONDS=10, BENCH_ROUNDS=3 by default)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +24,13 @@ const RUST_ADDER_DIR = join(ROOT, 'test/fixtures/jobs/rust-sample');
 const BENCH_DIR = join(ROOT, 'bench/wrapper');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** USER_HZ of /proc/PID/stat, 100 on Linux */
+const CLOCK_TICKS = 100;
 const GOAL_RATIO = 1.3;
 /** module proxy, build caches and crates survive between runs: only the first run compiles everything */
 const CACHE = join(tmpdir(), 'racetrack-bench-cache');
 
-interface Result { name: string; rps: number; p99ms: number }
+interface Result { name: string; rps: number; p99ms: number; requests: number; cpuUsPerRequest?: number }
 
 const children: ChildProcess[] = [];
 function stopAll(): void {
@@ -96,32 +98,52 @@ function toMs(value: string, unit: string): number {
 function parseWrk(name: string, output: string): Result {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const p99 = /^\s*99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
-  if (!rps || !p99) throw new Error(`cannot parse wrk output:\n${output}`);
+  const requests = /(\d+) requests in /.exec(output);
+  if (!rps || !p99 || !requests) throw new Error(`cannot parse wrk output:\n${output}`);
   if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${name}: some responses were errors:\n${output}`);
-  return { name, rps: Number(rps[1]), p99ms: toMs(p99[1], p99[2]) };
+  return { name, rps: Number(rps[1]), p99ms: toMs(p99[1], p99[2]), requests: Number(requests[1]) };
 }
 
 interface Server { name: string; cmd: string; args: string[]; cwd: string; env: Record<string, string> }
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
+/** CPU seconds (user + system) a process has used: a cost per request that others' load on the machine hardly moves */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** Starts the servers, warms each up, measures them in turn ROUNDS times, stops them; medians per server. */
 async function compare(servers: Server[]): Promise<Result[]> {
   const urls: string[] = [];
+  const pids: number[] = [];
   for (const server of servers) {
     const port = await freePort();
-    start(server.cmd, [...server.args, '--port', String(port)], server.cwd, server.env);
+    pids.push(start(server.cmd, [...server.args, '--port', String(port)], server.cwd, server.env).pid!);
     const url = `http://127.0.0.1:${port}/api/v1/perform`;
     await waitFor42(url);
     wrk(url, 2); // warm-up
     urls.push(url);
   }
   const runs: Result[][] = servers.map(() => []);
+  const cpu = servers.map(() => 0);
   for (let round = 0; round < ROUNDS; round++) {
-    servers.forEach((server, i) => runs[i]!.push(parseWrk(server.name, wrk(urls[i]!, SECONDS))));
+    servers.forEach((server, i) => {
+      const before = cpuSeconds(pids[i]!);
+      runs[i]!.push(parseWrk(server.name, wrk(urls[i]!, SECONDS)));
+      cpu[i] += cpuSeconds(pids[i]!) - before;
+    });
   }
   stopAll();
-  return servers.map((server, i) => ({ name: server.name, rps: median(runs[i]!.map((r) => r.rps)), p99ms: median(runs[i]!.map((r) => r.p99ms)) }));
+  return servers.map((server, i) => {
+    const requests = runs[i]!.reduce((sum, r) => sum + r.requests, 0);
+    return {
+      name: server.name, rps: median(runs[i]!.map((r) => r.rps)), p99ms: median(runs[i]!.map((r) => r.p99ms)), requests,
+      cpuUsPerRequest: (cpu[i]! / requests) * 1e6,
+    };
+  });
 }
 
 function has(cmd: string, args: string[] = ['version']): boolean {
@@ -221,7 +243,7 @@ async function main(): Promise<void> {
 
   console.log(`wrk -t1 -c10 -d${SECONDS}s POST /api/v1/perform, median of ${ROUNDS} rounds${python ? `, python: ${python}` : ''}`);
   for (const r of results) {
-    console.log(`${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99ms.toFixed(2).padStart(7)} ms`);
+    console.log(`${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99ms.toFixed(2).padStart(7)} ms   ${r.cpuUsPerRequest!.toFixed(1).padStart(6)} µs CPU/request`);
   }
   if (python3) report('python3 ours/fastapi', python3.ours, python3.fastapi, GOAL_RATIO);
   if (golang) report('golang ours/gin', golang.ours, golang.gin, 1);

@@ -1,4 +1,5 @@
 // Prometheus metrics with the same names as the python3 wrapper: Racetrack's job metrics and per-route request counters.
+// Counted with atomics, not a lock: calls on every connection update them, and a contended lock parks goroutines.
 package main
 
 import (
@@ -8,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-var buckets = []float64{.001, .0025, .005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5,
+var buckets = [...]float64{.001, .0025, .005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5,
 	10, 25, 50, 75, 100, 250, 500, 750, 1000, math.Inf(1)}
 
 type httpKey struct {
@@ -19,52 +21,45 @@ type httpKey struct {
 	status        int
 }
 
-type histogram struct {
-	counts []uint64
-	sum    float64
+// endpointMetrics are the counters of one job endpoint (a golang job has one: /perform).
+type endpointMetrics struct {
+	name                  string
+	started, done, errors atomic.Uint64
+	buckets               [len(buckets)]atomic.Uint64
+	sumNanos              atomic.Int64
 }
 
 type metrics struct {
-	mu        sync.Mutex
-	http      map[httpKey]uint64
-	started   map[string]uint64
-	errors    map[string]uint64
-	durations map[string]*histogram
-	done      uint64
-	lastCall  float64
+	http     sync.Map // httpKey -> *atomic.Uint64
+	perform  endpointMetrics
+	lastCall atomic.Int64 // unix nanoseconds of the last finished call
 }
 
 func newMetrics() *metrics {
-	return &metrics{http: map[httpKey]uint64{}, started: map[string]uint64{}, errors: map[string]uint64{}, durations: map[string]*histogram{}}
+	return &metrics{perform: endpointMetrics{name: "/perform"}}
 }
 
 func (m *metrics) countHTTP(method, route string, status int) {
-	m.mu.Lock()
-	m.http[httpKey{method, route, status}]++
-	m.mu.Unlock()
-}
-
-func (m *metrics) callStarted(endpoint string) {
-	m.mu.Lock()
-	m.started[endpoint]++
-	m.mu.Unlock()
-}
-
-func (m *metrics) callDone(endpoint string, seconds float64, failed bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h := m.durations[endpoint]
-	if h == nil {
-		h = &histogram{counts: make([]uint64, len(buckets))}
-		m.durations[endpoint] = h
+	key := httpKey{method, route, status}
+	counter, found := m.http.Load(key)
+	if !found {
+		counter, _ = m.http.LoadOrStore(key, new(atomic.Uint64))
 	}
-	h.counts[sort.SearchFloat64s(buckets, seconds)]++
-	h.sum += seconds
+	counter.(*atomic.Uint64).Add(1)
+}
+
+func (e *endpointMetrics) callStarted() {
+	e.started.Add(1)
+}
+
+func (m *metrics) callDone(e *endpointMetrics, elapsed time.Duration, failed bool) {
+	e.buckets[sort.SearchFloat64s(buckets[:], elapsed.Seconds())].Add(1)
+	e.sumNanos.Add(int64(elapsed))
 	if failed {
-		m.errors[endpoint]++
+		e.errors.Add(1)
 	}
-	m.done++
-	m.lastCall = float64(time.Now().UnixNano()) / 1e9
+	e.done.Add(1)
+	m.lastCall.Store(time.Now().UnixNano())
 }
 
 type sample struct {
@@ -73,25 +68,37 @@ type sample struct {
 }
 
 func (m *metrics) render() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out strings.Builder
-	var startedTotal uint64
-	for _, n := range m.started {
-		startedTotal += n
-	}
+	e := &m.perform
+	endpoint := [][2]string{{"endpoint", e.name}}
 	family(&out, "requests_started_total", "counter", "Total number of started requests calling Job (may be not finished yet)",
-		[]sample{{nil, float64(startedTotal)}})
+		[]sample{{nil, float64(e.started.Load())}})
 	family(&out, "requests_done_total", "counter", "Total number of finished requests calling Job (processed and done)",
-		[]sample{{nil, float64(m.done)}})
-	family(&out, "endpoint_requests_started_total", "counter", "Started requests calling Job per endpoint", perEndpoint(m.started))
-	family(&out, "request_internal_errors_total", "counter", "Number of errors raised by the Job per endpoint", perEndpoint(m.errors))
-	m.renderHistogram(&out)
-	family(&out, "last_call_timestamp", "gauge", "Timestamp (in seconds) of the last request calling Job", []sample{{nil, m.lastCall}})
-	keys := make([]httpKey, 0, len(m.http))
-	for key := range m.http {
-		keys = append(keys, key)
+		[]sample{{nil, float64(e.done.Load())}})
+	family(&out, "endpoint_requests_started_total", "counter", "Started requests calling Job per endpoint",
+		[]sample{{endpoint, float64(e.started.Load())}})
+	family(&out, "request_internal_errors_total", "counter", "Number of errors raised by the Job per endpoint",
+		[]sample{{endpoint, float64(e.errors.Load())}})
+	out.WriteString("# HELP request_duration Duration of Job calls in seconds\n# TYPE request_duration histogram\n")
+	var cumulative uint64
+	for i, le := range buckets {
+		cumulative += e.buckets[i].Load()
+		fmt.Fprintf(&out, "request_duration_bucket%s %d\n", labels([][2]string{{"endpoint", e.name}, {"le", number(le)}}), cumulative)
 	}
+	fmt.Fprintf(&out, "request_duration_sum%s %s\n", labels(endpoint), number(float64(e.sumNanos.Load())/1e9))
+	fmt.Fprintf(&out, "request_duration_count%s %d\n", labels(endpoint), cumulative)
+	family(&out, "last_call_timestamp", "gauge", "Timestamp (in seconds) of the last request calling Job",
+		[]sample{{nil, float64(m.lastCall.Load()) / 1e9}})
+	family(&out, "http_requests_total", "counter", "HTTP requests served by the wrapper per route and status", m.httpSamples())
+	return out.String()
+}
+
+func (m *metrics) httpSamples() []sample {
+	var keys []httpKey
+	m.http.Range(func(key, _ interface{}) bool {
+		keys = append(keys, key.(httpKey))
+		return true
+	})
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
 		if a.method != b.method {
@@ -102,43 +109,13 @@ func (m *metrics) render() string {
 		}
 		return a.status < b.status
 	})
-	requests := make([]sample, 0, len(keys))
+	samples := make([]sample, 0, len(keys))
 	for _, key := range keys {
-		requests = append(requests, sample{[][2]string{{"method", key.method}, {"route", key.route}, {"status", strconv.Itoa(key.status)}}, float64(m.http[key])})
-	}
-	family(&out, "http_requests_total", "counter", "HTTP requests served by the wrapper per route and status", requests)
-	return out.String()
-}
-
-func (m *metrics) renderHistogram(out *strings.Builder) {
-	out.WriteString("# HELP request_duration Duration of Job calls in seconds\n# TYPE request_duration histogram\n")
-	for _, endpoint := range sortedKeys(m.durations) {
-		h := m.durations[endpoint]
-		var cumulative uint64
-		for i, le := range buckets {
-			cumulative += h.counts[i]
-			fmt.Fprintf(out, "request_duration_bucket%s %d\n", labels([][2]string{{"endpoint", endpoint}, {"le", number(le)}}), cumulative)
-		}
-		fmt.Fprintf(out, "request_duration_sum%s %s\n", labels([][2]string{{"endpoint", endpoint}}), number(h.sum))
-		fmt.Fprintf(out, "request_duration_count%s %d\n", labels([][2]string{{"endpoint", endpoint}}), cumulative)
-	}
-}
-
-func perEndpoint(counts map[string]uint64) []sample {
-	samples := []sample{}
-	for _, endpoint := range sortedKeys(counts) {
-		samples = append(samples, sample{[][2]string{{"endpoint", endpoint}}, float64(counts[endpoint])})
+		counter, _ := m.http.Load(key)
+		samples = append(samples, sample{[][2]string{{"method", key.method}, {"route", key.route}, {"status", strconv.Itoa(key.status)}},
+			float64(counter.(*atomic.Uint64).Load())})
 	}
 	return samples
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func family(out *strings.Builder, name, kind, help string, samples []sample) {
@@ -161,7 +138,7 @@ func labels(pairs [][2]string) string {
 	return "{" + strings.Join(escaped, ",") + "}"
 }
 
-// number writes a sample value as the python3 wrapper does (3.0, 0.25, +Inf), so both scrape alike.
+// number writes a sample value as the python3 wrapper does (3.0, 0.25, +Inf), so every wrapper scrapes alike.
 func number(value float64) string {
 	switch {
 	case math.IsInf(value, 1):

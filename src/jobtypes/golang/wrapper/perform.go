@@ -42,10 +42,10 @@ func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
 		input = object
 	}
 
-	p.metrics.callStarted("/perform")
+	p.metrics.perform.callStarted()
 	started := time.Now()
 	result, failure := callPerform(input)
-	p.metrics.callDone("/perform", time.Since(started).Seconds(), failure != nil)
+	p.metrics.callDone(&p.metrics.perform, time.Since(started), failure != nil)
 	if failure != nil {
 		log.Printf("%s %s failed: %s: %s%s", r.Method, r.URL.Path, failure.kind, failure.message, failure.stack)
 		return writeError(w, http.StatusInternalServerError, failure.message, failure.kind)

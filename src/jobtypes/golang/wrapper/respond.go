@@ -6,14 +6,27 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 const contentTypeJSON = "application/json"
 
+// net/http counts the Content-Length of a body up to this size itself (and chunks a longer one unless told)
+const autoContentLength = 2048
+
+// contentTypes holds the header value of each content type once: a header set per answer need not allocate
+var contentTypes sync.Map // string -> []string
+
 func writeBytes(w http.ResponseWriter, status int, contentType string, body []byte) int {
 	header := w.Header()
-	header["Content-Type"] = []string{contentType}
-	header["Content-Length"] = []string{strconv.Itoa(len(body))}
+	value, found := contentTypes.Load(contentType)
+	if !found {
+		value, _ = contentTypes.LoadOrStore(contentType, []string{contentType})
+	}
+	header["Content-Type"] = value.([]string)
+	if len(body) > autoContentLength {
+		header["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 	return status
