@@ -7,7 +7,6 @@ use crate::openapi;
 use crate::perform;
 use crate::respond::Reply;
 use crate::Perform;
-use std::io::Read;
 use std::time::Instant;
 use tiny_http::{Header, Request, Response};
 
