@@ -15,7 +15,7 @@ type request struct {
 	path   string // the path after the prefix
 }
 
-type handler func(w http.ResponseWriter, r *request) int
+type handler func(w http.ResponseWriter, r request) int
 
 type app struct {
 	job      jobInfo
@@ -64,7 +64,7 @@ func splitPrefix(path string) (prefix, rest string) {
 func (a *app) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	started := time.Now()
 	prefix, path := splitPrefix(hr.URL.Path)
-	r := &request{Request: hr, prefix: prefix, path: path}
+	r := request{Request: hr, prefix: prefix, path: path}
 	route := path
 	var status int
 	if methods, found := a.routes[path]; found {
@@ -90,7 +90,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-func (a *app) root(w http.ResponseWriter, r *request) int {
+func (a *app) root(w http.ResponseWriter, r request) int {
 	location := a.homePage
 	if !strings.Contains(location, "://") {
 		location = r.prefix + "/" + strings.TrimLeft(location, "/")
@@ -100,14 +100,14 @@ func (a *app) root(w http.ResponseWriter, r *request) int {
 	return http.StatusFound
 }
 
-func (a *app) openAPI(w http.ResponseWriter, r *request) int {
+func (a *app) openAPI(w http.ResponseWriter, r request) int {
 	if r.prefix == "" {
 		return writeBytes(w, http.StatusOK, contentTypeJSON, a.openapi)
 	}
 	return writeJSON(w, http.StatusOK, withServer(a.openapi, r.prefix))
 }
 
-func (a *app) renderMetrics(w http.ResponseWriter, r *request) int {
+func (a *app) renderMetrics(w http.ResponseWriter, r request) int {
 	return writeBytes(w, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(a.metrics.render()))
 }
 

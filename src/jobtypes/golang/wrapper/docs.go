@@ -62,11 +62,11 @@ func newSwaggerDocs(jobName, dir string) *swaggerDocs {
 	return &swaggerDocs{html: []byte(page), dir: dir}
 }
 
-func (d *swaggerDocs) page(w http.ResponseWriter, r *request) int {
+func (d *swaggerDocs) page(w http.ResponseWriter, r request) int {
 	return writeBytes(w, http.StatusOK, "text/html; charset=utf-8", d.html)
 }
 
-func (d *swaggerDocs) asset(w http.ResponseWriter, r *request) int {
+func (d *swaggerDocs) asset(w http.ResponseWriter, r request) int {
 	name := r.path[len("/docs/"):]
 	if name == "" { // relative URLs need the page at .../docs, not .../docs/
 		w.Header().Set("Location", r.prefix+"/docs")

@@ -34,20 +34,20 @@ func deploymentTimestamp() interface{} {
 	return value
 }
 
-func (a *app) live(w http.ResponseWriter, r *request) int {
+func (a *app) live(w http.ResponseWriter, r request) int {
 	return writeJSON(w, http.StatusOK, struct {
 		Live                bool        `json:"live"`
 		DeploymentTimestamp interface{} `json:"deployment_timestamp"`
 	}{true, deploymentTimestamp()})
 }
 
-func (a *app) ready(w http.ResponseWriter, r *request) int {
+func (a *app) ready(w http.ResponseWriter, r request) int {
 	return writeJSON(w, http.StatusOK, struct {
 		Ready bool `json:"ready"`
 	}{true})
 }
 
-func (a *app) health(w http.ResponseWriter, r *request) int {
+func (a *app) health(w http.ResponseWriter, r request) int {
 	return writeJSON(w, http.StatusOK, struct {
 		Service                    string      `json:"service"`
 		JobName                    string      `json:"job_name"`

@@ -1,5 +1,5 @@
 // Prometheus metrics with the same names as the python3 wrapper: Racetrack's job metrics and per-route request counters.
-// Counted with atomics, not a lock: calls on every connection update them, and a contended lock parks goroutines.
+// Counted with atomics (a read lock at most), not a lock per call: a contended lock parks goroutines.
 package main
 
 import (
@@ -30,22 +30,30 @@ type endpointMetrics struct {
 }
 
 type metrics struct {
-	http     sync.Map // httpKey -> *atomic.Uint64
+	httpLock sync.RWMutex // taken for writing only to add a new (method, route, status)
+	http     map[httpKey]*atomic.Uint64
 	perform  endpointMetrics
 	lastCall atomic.Int64 // unix nanoseconds of the last finished call
 }
 
 func newMetrics() *metrics {
-	return &metrics{perform: endpointMetrics{name: "/perform"}}
+	return &metrics{http: map[httpKey]*atomic.Uint64{}, perform: endpointMetrics{name: "/perform"}}
 }
 
 func (m *metrics) countHTTP(method, route string, status int) {
 	key := httpKey{method, route, status}
-	counter, found := m.http.Load(key)
-	if !found {
-		counter, _ = m.http.LoadOrStore(key, new(atomic.Uint64))
+	m.httpLock.RLock()
+	counter := m.http[key]
+	m.httpLock.RUnlock()
+	if counter == nil {
+		m.httpLock.Lock()
+		if counter = m.http[key]; counter == nil {
+			counter = new(atomic.Uint64)
+			m.http[key] = counter
+		}
+		m.httpLock.Unlock()
 	}
-	counter.(*atomic.Uint64).Add(1)
+	counter.Add(1)
 }
 
 func (e *endpointMetrics) callStarted() {
@@ -94,11 +102,12 @@ func (m *metrics) render() string {
 }
 
 func (m *metrics) httpSamples() []sample {
-	var keys []httpKey
-	m.http.Range(func(key, _ interface{}) bool {
-		keys = append(keys, key.(httpKey))
-		return true
-	})
+	m.httpLock.RLock()
+	defer m.httpLock.RUnlock()
+	keys := make([]httpKey, 0, len(m.http))
+	for key := range m.http {
+		keys = append(keys, key)
+	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
 		if a.method != b.method {
@@ -111,9 +120,8 @@ func (m *metrics) httpSamples() []sample {
 	})
 	samples := make([]sample, 0, len(keys))
 	for _, key := range keys {
-		counter, _ := m.http.Load(key)
 		samples = append(samples, sample{[][2]string{{"method", key.method}, {"route", key.route}, {"status", strconv.Itoa(key.status)}},
-			float64(counter.(*atomic.Uint64).Load())})
+			float64(m.http[key].Load())})
 	}
 	return samples
 }

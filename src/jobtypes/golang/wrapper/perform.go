@@ -24,7 +24,7 @@ func newPerformEndpoint(m *metrics) *performEndpoint {
 	return &performEndpoint{metrics: m}
 }
 
-func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
+func (p *performEndpoint) serve(w http.ResponseWriter, r request) int {
 	body, err := readBody(r.Request)
 	if err != nil {
 		return writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error(), "ValueError")
@@ -50,12 +50,11 @@ func (p *performEndpoint) serve(w http.ResponseWriter, r *request) int {
 		log.Printf("%s %s failed: %s: %s%s", r.Method, r.URL.Path, failure.kind, failure.message, failure.stack)
 		return writeError(w, http.StatusInternalServerError, failure.message, failure.kind)
 	}
-	encoded, err := marshal(result)
-	if err != nil {
+	if err := encodeJSON(result, func(encoded []byte) { writeBytes(w, http.StatusOK, contentTypeJSON, encoded) }); err != nil {
 		log.Printf("%s %s returned a result that is not JSON: %v", r.Method, r.URL.Path, err)
 		return writeError(w, http.StatusInternalServerError, "result is not JSON serializable: "+err.Error(), typeName(err))
 	}
-	return writeBytes(w, http.StatusOK, contentTypeJSON, encoded)
+	return http.StatusOK
 }
 
 // readBody reads the whole body into one buffer of the size the request announced.

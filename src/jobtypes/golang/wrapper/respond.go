@@ -32,24 +32,45 @@ func writeBytes(w http.ResponseWriter, status int, contentType string, body []by
 	return status
 }
 
-// marshal encodes like Python's json.dumps does for the same values: '<', '>' and '&' stay as they are.
-func marshal(value interface{}) ([]byte, error) {
-	var buf bytes.Buffer
-	encoder := json.NewEncoder(&buf)
-	encoder.SetEscapeHTML(false)
-	if err := encoder.Encode(value); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+// jsonEncoder encodes like Python's json.dumps does for the same values: '<', '>' and '&' stay as they are.
+type jsonEncoder struct {
+	buf     bytes.Buffer
+	encoder *json.Encoder
 }
 
-// writeJSON is for values the wrapper builds itself, which always encode.
+// encoders are reused: a call's answer is encoded into a buffer that an earlier call has grown already
+var encoders = sync.Pool{New: func() interface{} {
+	e := &jsonEncoder{}
+	e.encoder = json.NewEncoder(&e.buf)
+	e.encoder.SetEscapeHTML(false)
+	return e
+}}
+
+// encodeJSON hands the encoding of value to use (valid only during the call), or returns the encoding error.
+func encodeJSON(value interface{}, use func(encoded []byte)) error {
+	e := encoders.Get().(*jsonEncoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	if err := e.encoder.Encode(value); err != nil {
+		return err
+	}
+	use(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+	return nil
+}
+
+// marshal is encodeJSON into a slice of its own.
+func marshal(value interface{}) ([]byte, error) {
+	var out []byte
+	err := encodeJSON(value, func(encoded []byte) { out = append([]byte(nil), encoded...) })
+	return out, err
+}
+
+// writeJSON answers with value encoded; values the wrapper builds itself always encode.
 func writeJSON(w http.ResponseWriter, status int, value interface{}) int {
-	body, err := marshal(value)
-	if err != nil {
+	if err := encodeJSON(value, func(encoded []byte) { writeBytes(w, status, contentTypeJSON, encoded) }); err != nil {
 		panic(err)
 	}
-	return writeBytes(w, status, contentTypeJSON, body)
+	return status
 }
 
 func writeError(w http.ResponseWriter, status int, message, errorType string) int {
