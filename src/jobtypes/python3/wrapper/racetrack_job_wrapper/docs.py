@@ -15,7 +15,6 @@ from racetrack_job_wrapper.context import Request
 from racetrack_job_wrapper.endpoints import error_response
 from racetrack_job_wrapper.server import Response
 
-CDN = 'https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/'
 ASSET_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
 PAGE = """<!DOCTYPE html>
@@ -43,11 +42,20 @@ window.ui = SwaggerUIBundle({
 </html>
 """
 
+# without the swagger-ui-dist folder the page loads nothing from elsewhere: it points at the API description
+BARE_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>%(title)s</title></head>
+<body><p>The Swagger UI is not installed with this job. Its API description is <a href="openapi.json">openapi.json</a>.</p></body>
+</html>
+"""
+
 
 class SwaggerDocs:
     def __init__(self, job_name: str, swagger_ui_dir: Optional[str]):
         self._dir = swagger_ui_dir if swagger_ui_dir and os.path.isdir(swagger_ui_dir) else None
-        page = PAGE % {'title': html.escape(f'Job - {job_name} - Swagger UI'), 'assets': 'docs/' if self._dir else CDN}
+        title = html.escape(f'Job - {job_name} - Swagger UI')
+        page = PAGE % {'title': title, 'assets': 'docs/'} if self._dir else BARE_PAGE % {'title': title}
         self._page: Response = (200, page.encode(), 'text/html; charset=utf-8', ())
         self._assets: Dict[str, Response] = {}
         self._lock = threading.Lock()
