@@ -29,6 +29,10 @@ export interface Settings {
   python3BaseImage: string;
   /** images kept per job on docker besides those in use */
   dockerImageRetention: number;
+  /** run local jobs and their builds in a sandbox (off: unconfined, with a warning) */
+  localSandbox: boolean;
+  /** host uids sandboxed local jobs run as when the server is root, one per running job */
+  localSandboxUids: { first: number; last: number };
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -49,6 +53,8 @@ const KEYS = {
   asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
   python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
   dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
+  localSandbox: { env: 'RACETRACK_LOCAL_SANDBOX', key: 'local_sandbox' },
+  localSandboxUids: { env: 'RACETRACK_LOCAL_SANDBOX_UIDS', key: 'local_sandbox_uids' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -83,6 +89,8 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
     python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
+    localSandbox: bool('localSandbox', raw('localSandbox') ?? 'on'),
+    localSandboxUids: uidRange('localSandboxUids', raw('localSandboxUids') ?? '2000000000-2000099999'),
   };
   return settings;
 }
@@ -115,6 +123,13 @@ function bool(name: SettingName, v: string): boolean {
   if (/^(true|1|yes|on)$/i.test(v)) return true;
   if (/^(false|0|no|off)$/i.test(v)) return false;
   throw new UsageError(`${flagName(name)}: "${v}" is not true or false`);
+}
+
+function uidRange(name: SettingName, v: string): { first: number; last: number } {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const [first, last] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(first > 0 && last >= first && last < 2 ** 32 - 1)) throw new UsageError(`${flagName(name)}: "${v}" is not a uid range like 2000000000-2000099999`);
+  return { first, last };
 }
 
 function oneOf<T extends string>(name: SettingName, v: string, allowed: readonly T[]): T {
