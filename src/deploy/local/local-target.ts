@@ -1,6 +1,6 @@
-// The local target: each replica of a job version is a supervised child process on a free loopback port, in a
-// sandbox of its job (see sandbox/). Crashed replicas restart with exponential backoff; pid files let the next start
-// clean up after a crash of ours.
+// The local target: each replica of a job version is a supervised child process in its job's sandbox (see sandbox/),
+// serving on a loopback port the server listens on and hands down. Crashed replicas restart with exponential backoff;
+// pid files let the next start clean up after a crash of ours.
 import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,11 +60,13 @@ export class LocalTarget implements InfrastructureTarget {
   private readonly dataDir: string;
   private readonly pidDir: string;
   private readonly sandbox: LocalSandbox;
+  private readonly pubUrl: () => string;
   private readonly onStatus: StatusListener;
 
-  constructor(private readonly opts: LocalTargetOptions) {
+  constructor(opts: LocalTargetOptions) {
     this.dataDir = opts.dataDir;
     this.sandbox = opts.sandbox;
+    this.pubUrl = opts.pubUrl;
     this.onStatus = opts.onStatus ?? (() => {});
     this.pidDir = join(this.dataDir, 'run', 'local');
     mkdirSync(this.pidDir, { recursive: true });
@@ -106,7 +108,7 @@ export class LocalTarget implements InfrastructureTarget {
       const confinement = this.sandbox.enabled ? `sandbox uid ${inst.lease.uid}` : 'no sandbox';
       inst.log.write(`racetrack: starting replica on port ${replica.port}, ${confinement}, ${limits.description}\n`);
     }
-    const child = inst.lease.spawn({ ...cmd, outboundPorts: [gatewayPort(this.opts.pubUrl())] }, {
+    const child = inst.lease.spawn({ ...cmd, outboundPorts: [gatewayPort(this.pubUrl())] }, {
       listenFd: listenerFd(listener),
       wrap: limits.wrap,
       detached: true, // its own process group, so stop() also ends what the job started

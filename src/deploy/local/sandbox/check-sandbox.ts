@@ -1,7 +1,9 @@
 // The start-time check of the local sandbox: the tools are there, the kernel allows what they need, and a trial
 // sandbox really runs. A failure names its cause and the fix in one line.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chownTree } from './chown-tree.js';
 import { networkArgv, sandboxArgv, type SandboxHost, type SandboxSpec } from './sandbox-argv.js';
 import { SANDBOX_PATH } from './sandbox-env.js';
 import { spawnSandboxed, withoutSyslogNoise } from './spawn-sandboxed.js';
@@ -31,8 +33,19 @@ export async function checkSandbox(trial: { uid: number; gid: number }): Promise
   if (privileged) mkdirSync(STAGE_DIR, { recursive: true, mode: 0o755 });
   const host: SandboxHost = { tools, privileged, stageDir: STAGE_DIR, ...systemView() };
 
-  const failure = await runTrial({ ...trial, mounts: [], cwd: '/', outboundPorts: [], cmd: '/bin/sh', args: ['-c', 'exit 0'] }, host);
-  return failure ? fail(`a trial sandbox failed: ${failure}`, fixFor(failure)) : { ok: true, host };
+  // a folder like a job's: inside a 0700 one, so a root server stages it
+  const dir = mkdtempSync(join(tmpdir(), 'racetrack-sandbox-check-'));
+  try {
+    const job = join(dir, 'job');
+    mkdirSync(job);
+    if (privileged) chownTree(job, trial.uid, trial.gid);
+    const failure = await runTrial({ ...trial, mounts: [{ path: job, writable: true }], cwd: job, outboundPorts: [], cmd: '/bin/sh', args: ['-c', 'echo ok > written'] }, host);
+    if (failure) return fail(`a trial sandbox failed: ${failure}`, fixFor(failure));
+    if (!existsSync(join(job, 'written'))) return fail('a trial sandbox could not write its folder', 'see "Sandbox" in the README');
+    return { ok: true, host };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** the fix for what a trial said, where it names a known cause */

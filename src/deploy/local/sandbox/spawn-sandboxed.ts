@@ -45,8 +45,10 @@ export function spawnSandboxed(s: SandboxStart): ChildProcess {
     const pid = await sandboxPid(extraStdio(child, INFO_FD) as Readable);
     if (pid === undefined) return; // bwrap ended before it set up, and said why on its stderr
     const argv = s.network(pid);
-    network = spawn(argv[0]!, argv.slice(1), { cwd: '/', env: { PATH: SANDBOX_PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // a group of its own: a terminal's ^C to the server must not cut the network of jobs that are draining
+    network = spawn(argv[0]!, argv.slice(1), { cwd: '/', env: { PATH: SANDBOX_PATH }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     network.stderr!.on('data', (b: Buffer) => s.onOutput(withoutSyslogNoise(b.toString())));
+    network.on('error', (e) => end(`the sandbox's network could not start: ${e.message}`));
     network.on('exit', (code, signal) => {
       if (child.exitCode === null && child.signalCode === null) end(`the sandbox's network ended (${signal ?? `exit code ${code}`})`);
     });

@@ -43,6 +43,7 @@ def inherited_listener(fd: int) -> socket.socket:
     """A listening socket the supervisor opened and handed down as fd (how a local sandbox receives its calls)."""
     sock = socket.socket(fileno=fd)
     sock.setblocking(True)  # the supervisor's event loop left it non-blocking
+    sock.set_inheritable(False)  # what the job runs must not keep it listening after the job is gone
     return sock
 
 
