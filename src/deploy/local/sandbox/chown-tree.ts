@@ -1,5 +1,6 @@
-// Hands a job folder to the uid its sandbox runs as. Symlinks are changed themselves, never followed:
-// the folder's content was written by the job, and root must not be steered by it.
+// Hands a job folder to the uid its sandbox runs as. Symlinks are changed themselves, never followed: the folder's
+// content was written by the job, and root must not be steered by it. Called when a lease starts, before anything
+// of that uid can see the folder (a fresh export, or a folder whose earlier sandboxes have all ended).
 import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
