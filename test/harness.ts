@@ -1,7 +1,7 @@
 // End-to-end harness: the real server as a child process on port 0 with a temp data dir,
 // the real git and OpenSSH clients, and helpers to make job repos and call the gateway.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -201,6 +201,17 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 /** Resolves once check() is true (errors count as false), or fails after timeoutMs. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   await waitFor('a condition', async () => ((await check()) ? true : undefined), timeoutMs);
+}
+
+/** Every process below pid (the children of each of its threads, recursively), from /proc; [] once it is gone. */
+export function descendants(pid: number): number[] {
+  let kids: number[];
+  try {
+    kids = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
 /** true while the process exists and is not a zombie (an orphan may wait a while to be reaped by init) */

@@ -55,6 +55,10 @@ export interface Settings {
   asyncMaxTasksPerCaller: number;
   /** bytes of request and answer bodies one caller's stored async tasks may hold */
   asyncMaxBytesPerCaller: number;
+  /** run local jobs and their builds in a sandbox (off: unconfined, with a warning) */
+  localSandbox: boolean;
+  /** host uids sandboxed local jobs run as when the server is root, one per running job */
+  localSandboxUids: { first: number; last: number };
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -88,6 +92,8 @@ const KEYS = {
   upstreamBodyTimeoutMs: { env: 'RACETRACK_UPSTREAM_BODY_TIMEOUT_MS', key: 'upstream_body_timeout_ms' },
   asyncMaxTasksPerCaller: { env: 'RACETRACK_ASYNC_MAX_TASKS_PER_CALLER', key: 'async_max_tasks_per_caller' },
   asyncMaxBytesPerCaller: { env: 'RACETRACK_ASYNC_MAX_BYTES_PER_CALLER', key: 'async_max_bytes_per_caller' },
+  localSandbox: { env: 'RACETRACK_LOCAL_SANDBOX', key: 'local_sandbox' },
+  localSandboxUids: { env: 'RACETRACK_LOCAL_SANDBOX_UIDS', key: 'local_sandbox_uids' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -137,6 +143,8 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     upstreamBodyTimeoutMs: int('upstreamBodyTimeoutMs', raw('upstreamBodyTimeoutMs') ?? '60000'),
     asyncMaxTasksPerCaller: int('asyncMaxTasksPerCaller', raw('asyncMaxTasksPerCaller') ?? '100'),
     asyncMaxBytesPerCaller: int('asyncMaxBytesPerCaller', raw('asyncMaxBytesPerCaller') ?? String(100 * 1024 * 1024)),
+    localSandbox: bool('localSandbox', raw('localSandbox') ?? 'on'),
+    localSandboxUids: uidRange('localSandboxUids', raw('localSandboxUids') ?? '2000000000-2000099999'),
   };
   return settings;
 }
@@ -169,6 +177,13 @@ function bool(name: SettingName, v: string): boolean {
   if (/^(true|1|yes|on)$/i.test(v)) return true;
   if (/^(false|0|no|off)$/i.test(v)) return false;
   throw new UsageError(`${flagName(name)}: "${v}" is not true or false`);
+}
+
+function uidRange(name: SettingName, v: string): { first: number; last: number } {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const [first, last] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(first > 0 && last >= first && last < 2 ** 32 - 1)) throw new UsageError(`${flagName(name)}: "${v}" is not a uid range like 2000000000-2000099999`);
+  return { first, last };
 }
 
 function oneOf<T extends string>(name: SettingName, v: string, allowed: readonly T[]): T {

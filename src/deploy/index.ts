@@ -1,5 +1,6 @@
 export type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from './types.js';
 export { TargetRegistry } from './registry.js';
 export { LocalTarget } from './local/local-target.js';
+export { LocalSandbox } from './local/sandbox/index.js';
 export { waitReady, splitHostPort } from './wait-ready.js';
 export { freePort } from './free-port.js';

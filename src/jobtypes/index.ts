@@ -1,2 +1,2 @@
 export { findJobType, getJobType, jobTypeNames } from './registry.js';
-export type { JobType, Artifact, BuildContext, Command, JobEnv } from './types.js';
+export type { JobType, Artifact, BuildContext, BuildRunner, Command, JobEnv } from './types.js';

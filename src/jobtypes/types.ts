@@ -21,8 +21,8 @@ export interface Artifact {
 }
 
 export interface JobEnv {
-  host: string;
-  port: number;
+  /** a listening TCP socket the process inherits as this fd and serves on (the supervisor opened it on loopback) */
+  listenFd: number;
   vars: Record<string, string>;
 }
 
@@ -31,7 +31,15 @@ export interface Command {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** host paths the command reads outside the job folder (an interpreter's prefix, the wrapper): a sandbox shows them read-only */
+  readOnlyPaths: string[];
 }
+
+/**
+ * Runs one build step (a venv, pip) the way the target confines builds: the job folder writable, readOnlyPaths
+ * visible, the environment build_env and build secrets only. Resolves with stdout; output streams to the push.
+ */
+export type BuildRunner = (cmd: string, args: string[], opts: { what: string; readOnlyPaths: string[] }) => Promise<string>;
 
 /** How image targets (docker, kubernetes) build a job type: the Dockerfile and what its build context holds. */
 export interface DockerRecipe {
@@ -45,7 +53,7 @@ export interface JobType {
   name: string;
   /** error messages, each starting with the jobtype_extra key it concerns (`entrypoint_path: is required`) */
   validateExtra(extra: Record<string, unknown>): string[];
-  build(ctx: BuildContext): Promise<Artifact>;
+  build(ctx: BuildContext, run: BuildRunner): Promise<Artifact>;
   command(artifact: Artifact, env: JobEnv): Command;
   dockerfile(ctx: BuildContext): DockerRecipe;
 }

@@ -9,7 +9,7 @@ import { openDatabase, SqliteAsyncTaskStore, userStore, tokenStore, jobStore, de
 import { AccessService, AuthService, AuthThrottle, bootstrapAdmin } from '../auth/index.js';
 import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
-import { TargetRegistry, LocalTarget } from '../deploy/index.js';
+import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { JobsService } from '../jobs/index.js';
 import { DeployPipeline, DeploysService, PushDeployer, deployFromArchive } from '../build/index.js';
@@ -72,7 +72,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     readyTimeoutMs: settings.readyTimeoutMs,
     audit,
   });
-  targets.register(new LocalTarget(settings.dataDir, (ref, state) => jobs.onInstanceState(ref, state)));
+  const sandbox = await LocalSandbox.start({ enabled: settings.localSandbox, uids: settings.localSandboxUids });
+  targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => jobs.onInstanceState(ref, state) }));
   if (await dockerAvailable()) {
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,

@@ -1,7 +1,7 @@
 // The local target as a supervisor: replicas, crash restarts, memory limits, readiness, and server restarts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callJob, isRunning, makeJobRepo, pushSsh, startTestServer, waitFor, type TestServer } from '../harness.js';
+import { callJob, descendants, isRunning, makeJobRepo, pushSsh, startTestServer, waitFor, type TestServer } from '../harness.js';
 
 const PHOENIX = {
   'job.yaml': [
@@ -10,10 +10,12 @@ const PHOENIX = {
     'jobtype_extra:', '  entrypoint_path: phoenix.py', '',
   ].join('\n'),
   'phoenix.py': [
-    'import os',
+    'import os, uuid',
+    '# in its sandbox every replica is pid 2 of its own pid namespace: a token tells the processes apart',
+    'PROCESS = uuid.uuid4().hex',
     'class Phoenix:',
     '    def perform(self):',
-    '        return os.getpid()',
+    '        return PROCESS',
     '    def auxiliary_endpoints(self):',
     "        return {'/die': self.die, '/hog': self.hog}",
     '    def die(self):',
@@ -31,7 +33,7 @@ async function info(server: TestServer, name: string) {
 
 const pidsOf = async (upstreams: string[]) => Promise.all(upstreams.map(async (u) => {
   const r = await fetch(`http://${u}/api/v1/perform`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-  return (await r.json()) as number;
+  return (await r.json()) as string;
 }));
 
 describe('local target', () => {
@@ -48,8 +50,8 @@ describe('local target', () => {
   test('replicas: 2 gives two processes behind the route, called in turn', async () => {
     const { upstreams } = await info(server, 'phoenix');
     assert.equal(upstreams.length, 2);
-    const seen = new Set<number>();
-    for (let i = 0; i < 6; i++) seen.add((await callJob(server, '/pub/job/phoenix/latest/api/v1/perform', { body: {} })).json as number);
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add((await callJob(server, '/pub/job/phoenix/latest/api/v1/perform', { body: {} })).json as string);
     assert.equal(seen.size, 2);
   });
 
@@ -86,7 +88,7 @@ describe('local target', () => {
       'job.yaml': 'name: flaky\njobtype: python3\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: flaky.py\n',
       'flaky.py': [
         'import os, sys',
-        "MARK = os.path.join(os.environ['HOME'], f\"flaky-{os.environ['JOB_DEPLOYMENT_TIMESTAMP']}\")",
+        "MARK = os.path.join(os.getcwd(), f\"flaky-{os.environ['JOB_DEPLOYMENT_TIMESTAMP']}\")",
         'class Flaky:',
         '    def __init__(self):',
         '        if os.path.exists(MARK):',
@@ -149,8 +151,8 @@ describe('local target', () => {
   });
 
   test('after kill -9 of the server its job processes end by themselves, and the next start brings the versions back', async () => {
-    const { upstreams } = await info(server, 'phoenix');
-    const oldPids = await pidsOf(upstreams);
+    const oldPids = descendants(server.proc.pid!);
+    assert.ok(oldPids.length > 0);
     await server.kill();
     await waitFor('the orphaned job processes to end', async () => (oldPids.some(isRunning) ? undefined : true), 10_000);
     server = await server.restart();

@@ -1,15 +1,19 @@
-// The local target: each replica of a job version is a supervised child process on a free loopback port.
-// Crashed replicas restart with exponential backoff; pid files let the next start clean up after a crash of ours.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The local target: each replica of a job version is a supervised child process in its job's sandbox (see sandbox/),
+// serving on a loopback port the server listens on and hands down. Crashed replicas restart with exponential backoff;
+// pid files let the next start clean up after a crash of ours.
+import type { ChildProcess } from 'node:child_process';
+import type { Server } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { getJobType, type Artifact, type BuildContext, type JobType } from '../../jobtypes/index.js';
+import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
-import { freePort } from '../free-port.js';
 import { waitReady } from '../wait-ready.js';
-import { applyLimits, type ProcessLimits } from './resource-limits.js';
+import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
+import { listenerFd, listenerPort, openListener } from './open-listener.js';
+import { LISTEN_FD, type LocalSandbox, type SandboxLease } from './sandbox/index.js';
 
 const log = logger('rt:deploy:local');
 const MAX_BACKOFF_MS = 30_000;
@@ -33,6 +37,8 @@ interface Replica {
 interface Instance {
   spec: InstanceSpec;
   artifact: Artifact;
+  /** the job's uid and folder, held while the instance runs */
+  lease: SandboxLease;
   replicas: Replica[];
   log: LogFile;
   stopping: boolean;
@@ -40,52 +46,75 @@ interface Instance {
 
 const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
 
+export interface LocalTargetOptions {
+  dataDir: string;
+  sandbox: LocalSandbox;
+  /** the gateway's pub URL on this host, e.g. http://127.0.0.1:7002/pub: the one loopback port a sandboxed job may reach */
+  pubUrl: () => string;
+  onStatus?: StatusListener;
+}
+
 export class LocalTarget implements InfrastructureTarget {
   readonly name = 'local';
   private readonly instances = new Map<string, Instance>();
+  private readonly dataDir: string;
   private readonly pidDir: string;
+  private readonly sandbox: LocalSandbox;
+  private readonly pubUrl: () => string;
+  private readonly onStatus: StatusListener;
 
-  constructor(private readonly dataDir: string, private readonly onStatus: StatusListener = () => {}) {
-    this.pidDir = join(dataDir, 'run', 'local');
+  constructor(opts: LocalTargetOptions) {
+    this.dataDir = opts.dataDir;
+    this.sandbox = opts.sandbox;
+    this.pubUrl = opts.pubUrl;
+    this.onStatus = opts.onStatus ?? (() => {});
+    this.pidDir = join(this.dataDir, 'run', 'local');
     mkdirSync(this.pidDir, { recursive: true });
     this.killLeftovers();
   }
 
-  build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
-    return jobType.build(ctx);
+  /** The job type's build, each of its steps in the job's sandbox with only the build's environment. */
+  async build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
+    if (!this.sandbox.enabled) ctx.reporter.warn('RACETRACK_LOCAL_SANDBOX=off: this job and its build run unconfined on the server');
+    const lease = this.sandbox.lease(ctx.manifest.name, this.jobFolder(ctx.jobDir));
+    try {
+      return await jobType.build(ctx, (cmd, args, { what, readOnlyPaths }) =>
+        lease.run({ cmd, args, cwd: ctx.jobDir, env: ctx.buildEnv, readOnlyPaths, outboundPorts: [] }, { what, onOutput: (s) => ctx.reporter.output(s) }));
+    } finally {
+      lease.release();
+    }
   }
 
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
-    const inst: Instance = { spec, artifact, replicas: [], log: new LogFile(logPath(this.dataDir, spec)), stopping: false };
+    const lease = this.sandbox.lease(spec.name, this.jobFolder(artifact.jobDir));
+    const inst: Instance = { spec, artifact, lease, replicas: [], log: new LogFile(logPath(this.dataDir, spec)), stopping: false };
     this.instances.set(keyOf(spec), inst);
     for (let i = 0; i < spec.replicas; i++) {
-      const replica: Replica = { port: await freePort(), restarts: 0, startedAt: Date.now(), ready: false };
+      const listener = await openListener(0);
+      const replica: Replica = { port: listenerPort(listener), restarts: 0, startedAt: Date.now(), ready: false };
       inst.replicas.push(replica);
-      this.spawnReplica(inst, replica);
+      this.spawnReplica(inst, replica, listener);
     }
     return inst.replicas.map((r) => `127.0.0.1:${r.port}`);
   }
 
-  private spawnReplica(inst: Instance, replica: Replica): void {
-    const cmd = getJobType(inst.artifact.jobType).command(inst.artifact, { host: '127.0.0.1', port: replica.port, vars: inst.spec.env });
+  /** Starts the replica on its listener, which only the replica keeps open. */
+  private spawnReplica(inst: Instance, replica: Replica, listener: Server): void {
+    const cmd = getJobType(inst.artifact.jobType).command(inst.artifact, { listenFd: LISTEN_FD, vars: inst.spec.env });
     replica.limits?.release();
-    const limits = applyLimits(inst.spec.resources, `${inst.spec.deploymentId}-${replica.port}`, cmd.cmd, cmd.args);
+    const limits = limitsFor(inst.spec.resources, `${inst.spec.deploymentId}-${replica.port}`);
     replica.limits = limits;
-    if (replica.restarts === 0) inst.log.write(`racetrack: starting replica on port ${replica.port}, ${limits.description}\n`);
-    const child = spawn(limits.cmd, limits.args, {
-      cwd: cmd.cwd,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        LANG: 'C.UTF-8',
-        // the job ends itself if this process dies without stopping it (kill -9)
-        RACETRACK_SUPERVISOR_PID: String(process.pid),
-        ...cmd.env,
-        ...limits.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    if (replica.restarts === 0) {
+      const confinement = this.sandbox.enabled ? `sandbox uid ${inst.lease.uid}` : 'no sandbox';
+      inst.log.write(`racetrack: starting replica on port ${replica.port}, ${confinement}, ${limits.description}\n`);
+    }
+    const child = inst.lease.spawn({ ...cmd, outboundPorts: [gatewayPort(this.pubUrl())] }, {
+      listenFd: listenerFd(listener),
+      wrap: limits.wrap,
       detached: true, // its own process group, so stop() also ends what the job started
+      onOutput: (text) => inst.log.write(text),
     });
+    listener.close();
     replica.child = child;
     replica.startedAt = Date.now();
     child.stdout!.on('data', (b: Buffer) => inst.log.write(b));
@@ -114,16 +143,25 @@ export class LocalTarget implements InfrastructureTarget {
     replica.ready = false;
     rmSync(this.pidFile(inst.spec, replica), { force: true });
     if (inst.stopping) return;
-    replica.lastExit = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.restartLater(inst, replica, signal ? `killed by ${signal}` : `exited with code ${code}`);
+  }
+
+  /** Backoff, then the replica starts again on its port (unless the instance stops meanwhile). */
+  private restartLater(inst: Instance, replica: Replica, why: string): void {
+    replica.lastExit = why;
     if (Date.now() - replica.startedAt > STABLE_AFTER_MS) replica.restarts = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** replica.restarts);
     replica.restarts++;
-    inst.log.write(`racetrack: replica on port ${replica.port} ${replica.lastExit}; restarting in ${delay} ms\n`);
-    log.warn({ job: inst.spec.name, version: inst.spec.version, port: replica.port, exit: replica.lastExit }, 'replica died');
+    inst.log.write(`racetrack: replica on port ${replica.port} ${why}; restarting in ${delay} ms\n`);
+    log.warn({ job: inst.spec.name, version: inst.spec.version, port: replica.port, exit: why }, 'replica died');
     this.onStatus(inst.spec, this.stateOf(inst));
     replica.timer = setTimeout(() => {
       replica.timer = undefined;
-      if (!inst.stopping) this.spawnReplica(inst, replica);
+      if (inst.stopping) return;
+      openListener(replica.port).then(
+        (listener) => (inst.stopping ? listener.close() : this.spawnReplica(inst, replica, listener)),
+        (e: Error) => this.restartLater(inst, replica, `could not listen on its port again (${e.message})`),
+      );
     }, delay);
   }
 
@@ -132,10 +170,36 @@ export class LocalTarget implements InfrastructureTarget {
     if (!inst) return;
     inst.stopping = true;
     this.instances.delete(keyOf(ref));
-    await Promise.all(inst.replicas.map((r) => stopReplica(r)));
+    await Promise.all(inst.replicas.map((r) => this.stopReplica(r)));
     for (const r of inst.replicas) r.limits?.release();
     for (const r of inst.replicas) rmSync(this.pidFile(inst.spec, r), { force: true });
+    inst.lease.release();
     inst.log.close();
+  }
+
+  /** SIGTERM lets the job drain its calls in flight; whatever still runs 5 s later is killed. */
+  private async stopReplica(r: Replica): Promise<void> {
+    if (r.timer) clearTimeout(r.timer);
+    const child = r.child;
+    if (!child?.pid || child.exitCode !== null) return;
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    this.sandbox.terminate(child.pid);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** A build folder under the data dir's builds/, never a symlink out of it: root gives it to the job's uid. */
+  private jobFolder(jobDir: string): string {
+    const builds = realpathSync(join(this.dataDir, 'builds'));
+    if (!realpathSync(jobDir).startsWith(builds + sep)) throw new RtError(`the job folder ${jobDir} is not inside ${builds}`);
+    return jobDir;
   }
 
   async status(ref: InstanceRef): Promise<InstanceState> {
@@ -191,22 +255,9 @@ export class LocalTarget implements InfrastructureTarget {
   }
 }
 
-async function stopReplica(r: Replica): Promise<void> {
-  if (r.timer) clearTimeout(r.timer);
-  const child = r.child;
-  if (!child?.pid || child.exitCode !== null) return;
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // the group is gone already
-    }
-  };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+function gatewayPort(pubUrl: string): number {
+  const url = new URL(pubUrl);
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
 }
 
 export function logPath(dataDir: string, ref: { name: string; version: string }): string {

@@ -10,33 +10,38 @@ const V2 = '/sys/fs/cgroup';
 const CFS_PERIOD_US = 100_000;
 
 export interface ProcessLimits {
-  cmd: string;
-  args: string[];
-  env: Record<string, string>;
+  /** cmd with what puts it under the limits in front, and the variables that needs */
+  wrap(cmd: string, args: string[]): { cmd: string; args: string[]; env: Record<string, string> };
   /** what is enforced, for the log */
   description: string;
   release(): void;
 }
 
-/** Wraps cmd so the process enters its cgroup before it execs (no window in which it runs unlimited). */
-export function applyLimits(resources: InstanceSpec['resources'], id: string, cmd: string, args: string[]): ProcessLimits {
+/** The process enters its cgroup before it execs its command: there is no window in which it runs unlimited. */
+export function limitsFor(resources: InstanceSpec['resources'], id: string): ProcessLimits {
   const memory = resources.memory_max ? parseMemoryQuantity(resources.memory_max) : undefined;
   const cpu = resources.cpu_max ? parseCpuQuantity(resources.cpu_max) : undefined;
-  const none: ProcessLimits = { cmd, args, env: {}, description: 'no limits', release: () => {} };
+  const none: ProcessLimits = { wrap: (cmd, args) => ({ cmd, args, env: {} }), description: 'no limits', release: () => {} };
   if (memory === undefined && cpu === undefined) return none;
 
   const groups = makeCgroups(id, memory, cpu);
   if (groups) {
     return {
-      cmd: 'sh',
-      args: ['-c', 'for f in $RACETRACK_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"', 'racetrack-limits', cmd, ...args],
-      env: { RACETRACK_CGROUP_PROCS: groups.map((g) => join(g, 'cgroup.procs')).join(' ') },
+      wrap: (cmd, args) => ({
+        cmd: 'sh',
+        args: ['-c', 'for f in $RACETRACK_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"', 'racetrack-limits', cmd, ...args],
+        env: { RACETRACK_CGROUP_PROCS: groups.map((g) => join(g, 'cgroup.procs')).join(' ') },
+      }),
       description: `${memory ? `memory ≤ ${memory} bytes` : ''}${memory && cpu ? ', ' : ''}${cpu ? `cpu ≤ ${cpu}` : ''} (cgroup)`,
       release: () => groups.forEach(removeCgroup),
     };
   }
   if (memory !== undefined && existsSync('/usr/bin/prlimit')) {
-    return { ...none, cmd: 'prlimit', args: [`--as=${memory}`, '--', cmd, ...args], description: `address space ≤ ${memory} bytes (rlimit; cpu not limited)` };
+    return {
+      wrap: (cmd, args) => ({ cmd: 'prlimit', args: [`--as=${memory}`, '--', cmd, ...args], env: {} }),
+      description: `address space ≤ ${memory} bytes (rlimit; cpu not limited)`,
+      release: () => {},
+    };
   }
   return { ...none, description: 'limits not enforced: no writable cgroup and no prlimit on this host' };
 }

@@ -4,16 +4,19 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BadRequestError } from '../../core/errors.js';
-import { runProcess } from '../../core/run-process.js';
-import type { Artifact, BuildContext, Command, DockerRecipe, JobEnv, JobType } from '../types.js';
+import type { Artifact, BuildContext, BuildRunner, Command, DockerRecipe, JobEnv, JobType } from '../types.js';
 import { validatePython3Extra } from './validate-python3-extra.js';
 import { localRequirementPaths } from './local-requirement-paths.js';
+import { resolvePython } from './resolve-python.js';
 
 export const WRAPPER_DIR = fileURLToPath(new URL('./wrapper', import.meta.url));
 export const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 interface Python3Artifact extends Artifact {
+  /** the interpreter: the venv's when there are requirements */
   python: string;
+  /** host folders the interpreter runs from (outside the job folder) */
+  pythonPaths?: string[];
   entrypointPath: string;
   entrypointClass?: string;
   homePage?: string;
@@ -21,17 +24,17 @@ interface Python3Artifact extends Artifact {
   maxConcurrencyQueue?: number;
 }
 
-async function build(ctx: BuildContext): Promise<Artifact> {
+async function build(ctx: BuildContext, run: BuildRunner): Promise<Artifact> {
   const extra = ctx.manifest.jobtype_extra;
   const entrypointPath = String(extra.entrypoint_path);
   if (!existsSync(join(ctx.jobDir, entrypointPath))) {
     throw new BadRequestError(`jobtype_extra.entrypoint_path: "${entrypointPath}" does not exist in the job folder`);
   }
-  let python = extra.python_version ? `python${String(extra.python_version)}` : ctx.python;
-  await runProcess(python, ['--version'], { what: 'python' }).catch(() => {
-    throw new BadRequestError(`jobtype_extra.python_version: ${python} is not installed on this server`);
+  const configured = extra.python_version ? `python${String(extra.python_version)}` : ctx.python;
+  const resolved = await resolvePython(configured).catch(() => {
+    throw new BadRequestError(`jobtype_extra.python_version: ${configured} is not installed on this server`);
   });
-  const env = { ...process.env, ...ctx.buildEnv };
+  let python = resolved.executable;
   const requirements = extra.requirements_path as string | undefined;
   if (requirements) {
     if (!existsSync(join(ctx.jobDir, requirements))) {
@@ -39,16 +42,17 @@ async function build(ctx: BuildContext): Promise<Artifact> {
     }
     const venv = join(ctx.jobDir, '.venv');
     ctx.reporter.phase(`Installing ${requirements} into a virtualenv`);
-    await runProcess(python, ['-m', 'venv', venv], { cwd: ctx.jobDir, env, what: 'python -m venv', onOutput: (s) => ctx.reporter.output(s) });
+    await run(python, ['-m', 'venv', venv], { what: 'python -m venv', readOnlyPaths: resolved.paths });
     python = join(venv, 'bin', 'python');
-    await runProcess(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements], {
-      cwd: ctx.jobDir, env, what: 'pip install', onOutput: (s) => ctx.reporter.output(s),
+    await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements], {
+      what: 'pip install', readOnlyPaths: resolved.paths,
     });
   }
   const artifact: Python3Artifact = {
     jobType: 'python3',
     jobDir: ctx.jobDir,
     python,
+    pythonPaths: resolved.paths,
     entrypointPath,
     entrypointClass: extra.entrypoint_class as string | undefined,
     homePage: extra.home_page as string | undefined,
@@ -60,7 +64,7 @@ async function build(ctx: BuildContext): Promise<Artifact> {
 
 function command(artifact: Artifact, env: JobEnv): Command {
   const a = artifact as Python3Artifact;
-  const args = ['-m', 'racetrack_job_wrapper', '--entrypoint-path', a.entrypointPath, '--host', env.host, '--port', String(env.port),
+  const args = ['-m', 'racetrack_job_wrapper', '--entrypoint-path', a.entrypointPath, '--listen-fd', String(env.listenFd),
     '--swagger-ui-dir', SWAGGER_UI_DIR];
   if (a.entrypointClass) args.push('--entrypoint-class', a.entrypointClass);
   if (a.homePage) args.push('--home-page', a.homePage);
@@ -71,6 +75,8 @@ function command(artifact: Artifact, env: JobEnv): Command {
     args,
     cwd: a.jobDir,
     env: { ...env.vars, PYTHONPATH: [WRAPPER_DIR, a.jobDir].join(':'), PYTHONUNBUFFERED: '1' },
+    // versions built before the sandbox recorded no pythonPaths
+    readOnlyPaths: [...(a.pythonPaths ?? []), WRAPPER_DIR, SWAGGER_UI_DIR],
   };
 }
 

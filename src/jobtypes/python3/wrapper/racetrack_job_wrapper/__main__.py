@@ -16,7 +16,7 @@ from racetrack_job_wrapper.docs import SwaggerDocs
 from racetrack_job_wrapper.health import HealthState
 from racetrack_job_wrapper.loader import load_entrypoint
 from racetrack_job_wrapper.metrics import Metrics
-from racetrack_job_wrapper.server import HttpServer
+from racetrack_job_wrapper.server import HttpServer, inherited_listener, listen
 
 logger = logging.getLogger('racetrack_job_wrapper')
 INIT_FAILURE_GRACE_SECONDS = 2  # /live reports the error for this long before the process exits
@@ -39,12 +39,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--entrypoint-path', required=True, help='the .py file with the job class, relative to the job root (cwd)')
     parser.add_argument('--entrypoint-class', default=None, help='class name (default: the first class defined in the file)')
     parser.add_argument('--host', default='127.0.0.1')
-    parser.add_argument('--port', type=int, required=True, help='0 picks a free port (printed on stderr)')
+    parser.add_argument('--port', type=int, default=None, help='0 picks a free port (printed on stderr)')
+    parser.add_argument('--listen-fd', type=int, default=None, help='serve on this inherited listening socket instead of --host/--port')
     parser.add_argument('--home-page', default='/docs', help='where GET / redirects to')
     parser.add_argument('--max-concurrency', type=int, default=0, help='concurrent job calls at most (0: unlimited)')
     parser.add_argument('--max-concurrency-queue', type=int, default=None, help='calls waiting at most (default: unlimited)')
     parser.add_argument('--swagger-ui-dir', default=None, help='folder of the swagger-ui-dist package')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if (args.port is None) == (args.listen_fd is None):
+        parser.error('give either --port or --listen-fd')
+    return args
 
 
 def main() -> None:
@@ -63,9 +67,10 @@ def main() -> None:
         exit_when_orphaned(int(os.environ['RACETRACK_SUPERVISOR_PID']))
     metrics = Metrics()
     app = App(health, metrics, SwaggerDocs(health.job_name, args.swagger_ui_dir), args.home_page)
-    server = HttpServer(args.host, args.port, app.handle, split_prefix)
+    listener = inherited_listener(args.listen_fd) if args.listen_fd is not None else listen(args.host, args.port)
+    server = HttpServer(listener, app.handle, split_prefix)
     server.start()
-    logger.info('listening on http://%s:%d', args.host, server.port)
+    logger.info('listening on http://%s:%d', server.host, server.port)
 
     try:
         job = load_entrypoint(args.entrypoint_path, args.entrypoint_class)

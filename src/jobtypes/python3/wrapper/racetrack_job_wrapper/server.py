@@ -30,14 +30,28 @@ class BadRequest(Exception):
     pass
 
 
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def inherited_listener(fd: int) -> socket.socket:
+    """A listening socket the supervisor opened and handed down as fd (how a local sandbox receives its calls)."""
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(True)  # the supervisor's event loop left it non-blocking
+    sock.set_inheritable(False)  # what the job runs must not keep it listening after the job is gone
+    return sock
+
+
 class HttpServer:
-    def __init__(self, host: str, port: int, handle: Callable[[Request], Response], split_prefix: Callable[[str], Tuple[str, str]]):
-        family = socket.AF_INET6 if ':' in host else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self._sock.listen(1024)
-        self.port: int = self._sock.getsockname()[1]
+    def __init__(self, listener: socket.socket, handle: Callable[[Request], Response], split_prefix: Callable[[str], Tuple[str, str]]):
+        self._sock = listener
+        self.host: str = listener.getsockname()[0]
+        self.port: int = listener.getsockname()[1]
         self._handle = handle
         self._split_prefix = split_prefix
         self._date = ('', 0)
@@ -52,6 +66,11 @@ class HttpServer:
         """Stops accepting, answers what is in flight (closing each connection after its answer) and
         returns once nothing is, or after timeout; True when everything in flight was answered."""
         self._draining = True
+        try:
+            # ends listening for every holder of the socket (a sandbox's outer processes hold copies), not just this fd
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._sock.close()
         with self._idle:
             return self._idle.wait_for(lambda: self._active == 0, timeout)
