@@ -170,20 +170,18 @@ describe('failure semantics', () => {
     assert.equal((await callJob(server, '/pub/job/steady/latest/api/v1/perform', { body: {} })).json, 'v1');
   });
 
-  test('repeated failed ssh and http authentication is audited and slowed down', async () => {
+  test('repeated failed ssh and http authentication is audited (the budget itself: auth-security.test.ts)', async () => {
     const stranger = makeSshKey(tempDir(), 'stranger');
     for (let i = 0; i < 5; i++) {
       const r = await run('ssh', [...sshArgs(stranger, server.sshPort), 'git@127.0.0.1', 'whoami']);
       assert.notEqual(r.code, 0);
     }
-    const t0 = Date.now();
     const wrong = { authorization: `Basic ${Buffer.from('x:wrong-token').toString('base64')}` };
     for (let i = 0; i < 5; i++) {
       const r = await fetch(`${server.httpUrl}/git/steady.git/info/refs?service=git-upload-pack`, { headers: wrong });
       assert.equal(r.status, 401);
       assert.match(r.headers.get('www-authenticate') ?? '', /^Basic/);
     }
-    assert.ok(Date.now() - t0 >= 100, 'the 4th and 5th failures from one address wait');
     const audit = JSON.parse((await server.ssh('audit --json')).stdout) as { action: string; detail: string; ok: boolean }[];
     const failed = audit.filter((e) => e.action === 'auth.failed');
     assert.ok(failed.some((e) => e.detail.startsWith('ssh')), 'ssh failures audited');
