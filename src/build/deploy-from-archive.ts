@@ -9,7 +9,7 @@ import type { Subject } from '../auth/index.js';
 import { runProcess } from '../core/run-process.js';
 import type { JobsService } from '../jobs/jobs-service.js';
 import { waitNotice, type DeployOutcome, type DeployPipeline } from './deploy-pipeline.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../core/reporter.js';
 import { unpackTarGz, type UnpackQuota } from './unpack-tar-gz.js';
 
 export interface ArchiveDeployRequest {

@@ -7,13 +7,14 @@ import { randomBytes } from 'node:crypto';
 import type { AuthService, Subject } from '../auth/index.js';
 import type { DeploymentStore, JobStore } from '../db/index.js';
 import { waitReady, type InstanceSpec } from '../deploy/index.js';
-import { findJobType, getJobType } from '../jobtypes/index.js';
+import type { JobTypeRegistry } from '../jobtypes/index.js';
 import { findManifest, loadManifest, parseJobtype } from '../manifest/index.js';
 import { ConflictError, RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { JobsService } from '../jobs/jobs-service.js';
 import { checkReservedEnv } from '../jobs/job-env.js';
-import { Reporter } from './reporter.js';
+import { Reporter } from '../core/reporter.js';
+import { buildArtifact, type ArtifactBuilderDeps } from './build-artifact.js';
 import type { AuditLog } from '../audit/index.js';
 import { assertLinksInside, assertTreeWithin, exportCommit, listCommitFiles, treeReader, type GitSource, type TreeQuota } from './workspace.js';
 
@@ -42,9 +43,9 @@ export interface DeployOutcome {
   unchanged: boolean;
 }
 
-export interface PipelineDeps {
+export interface PipelineDeps extends ArtifactBuilderDeps {
   dataDir: string;
-  python: string;
+  jobTypes: JobTypeRegistry;
   defaultInfra: string;
   readyTimeoutMs: number;
   /** the largest commit a deploy exports (RACETRACK_MAX_JOB_BYTES / RACETRACK_MAX_JOB_FILES) */
@@ -92,9 +93,11 @@ export class DeployPipeline {
       const { manifest, warnings } = loadManifest(found.text, {
         path: found.path,
         readFile: treeReader(buildDir),
-        validateJobtypeExtra: (name, extra) => findJobType(name)?.validateExtra(extra) ?? [`unknown job type "${name}"`],
+        validateJobtypeExtra: (ref, extra) => this.d.jobTypes.validateExtra(ref, extra),
       });
-      checkReservedEnv(found.path, manifest);
+      const jobTypeRef = parseJobtype(manifest.jobtype);
+      const jobType = this.d.jobTypes.get(jobTypeRef.name, jobTypeRef.version);
+      checkReservedEnv(found.path, manifest, jobType.reservedEnv);
       for (const w of warnings) reporter.warn(w);
       this.d.deployments.update(id, { version: manifest.version });
 
@@ -118,20 +121,19 @@ export class DeployPipeline {
       const source = req.infra ? 'infra (push option or --infra)' : manifest.infrastructure_target ? `${found.path}: infrastructure_target` : 'RACETRACK_INFRA';
       const target = this.d.jobs.target(targetName, source);
       this.d.deployments.update(id, { target: targetName });
-      const jobType = getJobType(parseJobtype(manifest.jobtype).name);
       req.onAccepted?.();
       phase('build', `Building ${req.jobName} ${manifest.version} (${jobType.name})`);
+      reporter.info(`job type ${jobType.name} ${jobType.version}, for ${targetName}`);
       const jobDir = join(buildDir, found.root);
-      const artifact = await target.build(jobType, {
+      const artifact = await buildArtifact(this.d, jobType, target, {
         jobDir,
         manifest,
         buildEnv: { ...manifest.build_env, ...this.d.buildSecretsFor(req.jobName) },
         reporter,
-        python: this.d.python,
       });
 
       phase('start', `Starting ${manifest.replicas} replica${manifest.replicas > 1 ? 's' : ''} on ${targetName}`);
-      const spec = this.d.jobs.instanceSpec({ name: req.jobName, version: manifest.version, deploymentId: id, manifest });
+      const spec = this.d.jobs.instanceSpec({ name: req.jobName, version: manifest.version, deploymentId: id, commit: req.source.commit, manifest });
       started = spec;
       const upstreams = await target.start(spec, artifact);
       this.d.jobs.announceStarting({ name: req.jobName, version: manifest.version, upstreams, manifest });

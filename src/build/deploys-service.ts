@@ -7,7 +7,7 @@ import { JobNotFoundError, NotFoundError, RtError } from '../core/errors.js';
 import type { JobsService } from '../jobs/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { DeployOutcome, DeployPipeline } from './deploy-pipeline.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../core/reporter.js';
 
 export class DeploysService {
   constructor(

@@ -7,7 +7,7 @@ import { ConflictError } from '../core/errors.js';
 import { runProcess } from '../core/run-process.js';
 import type { Release } from '../jobs/index.js';
 import { parsePushOptions } from './push-options.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../core/reporter.js';
 
 const DEPLOY_BRANCHES = ['refs/heads/main', 'refs/heads/master'];
 const ZERO_SHA = /^0+$/;

@@ -5,6 +5,11 @@ import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 
 export interface Settings {
+  /**
+   * Any setting by its env name, for the settings plugins own (RACETRACK_GOPROXY, RACETRACK_PYTHON3_BASE_IMAGE…):
+   * the env var, else its key in racetrack.yaml (the name without RACETRACK_, lower case).
+   */
+  lookup: (envName: string) => string | undefined;
   dataDir: string;
   bind: string;
   httpPort: number;
@@ -17,16 +22,12 @@ export interface Settings {
   adminSshKey?: string;
   /** how long a new version may take to become ready, in ms */
   readyTimeoutMs: number;
-  /** the python3 used to run and build python jobs */
-  python: string;
   /** whether users who sign up through POST /lifecycle/api/v1/users/register may log in before an admin activates them */
   registerActive: boolean;
   /** largest pack a push may send, in bytes */
   maxPushBytes: number;
   /** how long async call results are kept */
   asyncTaskTtlMs: number;
-  /** base image of python3 jobs on docker/kubernetes */
-  python3BaseImage: string;
   /** images kept per job on docker besides those in use */
   dockerImageRetention: number;
   /** how long a client may take to send a request head, in ms */
@@ -73,11 +74,9 @@ const KEYS = {
   adminToken: { env: 'RACETRACK_ADMIN_TOKEN', key: 'admin_token' },
   adminSshKey: { env: 'RACETRACK_ADMIN_SSH_KEY', key: 'admin_ssh_key' },
   readyTimeoutMs: { env: 'RACETRACK_READY_TIMEOUT_MS', key: 'ready_timeout_ms' },
-  python: { env: 'RACETRACK_PYTHON', key: 'python' },
   registerActive: { env: 'RACETRACK_REGISTER_ACTIVE', key: 'register_active' },
   maxPushBytes: { env: 'RACETRACK_MAX_PUSH_BYTES', key: 'max_push_bytes' },
   asyncTaskTtlMs: { env: 'RACETRACK_ASYNC_TASK_TTL_MS', key: 'async_task_ttl_ms' },
-  python3BaseImage: { env: 'RACETRACK_PYTHON3_BASE_IMAGE', key: 'python3_base_image' },
   dockerImageRetention: { env: 'RACETRACK_DOCKER_IMAGE_RETENTION', key: 'docker_image_retention' },
   headTimeoutMs: { env: 'RACETRACK_HEAD_TIMEOUT_MS', key: 'head_timeout_ms' },
   bodyIdleTimeoutMs: { env: 'RACETRACK_BODY_IDLE_TIMEOUT_MS', key: 'body_idle_timeout_ms' },
@@ -111,7 +110,9 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
   const file = readSettingsFile(join(dataDir, 'racetrack.yaml'));
   const raw = (name: SettingName): string | undefined => flags[name] ?? env[KEYS[name].env] ?? file[KEYS[name].key];
 
+  const lookup = (envName: string): string | undefined => env[envName] || file[envName.replace(/^RACETRACK_/, '').toLowerCase()] || undefined;
   const settings: Settings = {
+    lookup,
     dataDir,
     bind: raw('bind') ?? '127.0.0.1',
     httpPort: port('httpPort', raw('httpPort') ?? '7002'),
@@ -122,11 +123,9 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     adminToken: raw('adminToken') || undefined,
     adminSshKey: raw('adminSshKey') || undefined,
     readyTimeoutMs: int('readyTimeoutMs', raw('readyTimeoutMs') ?? '120000'),
-    python: raw('python') ?? 'python3',
     registerActive: bool('registerActive', raw('registerActive') ?? 'false'),
     maxPushBytes: int('maxPushBytes', raw('maxPushBytes') ?? String(512 * 1024 * 1024)),
     asyncTaskTtlMs: int('asyncTaskTtlMs', raw('asyncTaskTtlMs') ?? String(2 * 3600_000)),
-    python3BaseImage: raw('python3BaseImage') ?? 'python:3.11-slim-bookworm',
     dockerImageRetention: int('dockerImageRetention', raw('dockerImageRetention') ?? '3'),
     headTimeoutMs: int('headTimeoutMs', raw('headTimeoutMs') ?? '30000', 1),
     bodyIdleTimeoutMs: int('bodyIdleTimeoutMs', raw('bodyIdleTimeoutMs') ?? '30000', 1),

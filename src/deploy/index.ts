@@ -1,4 +1,4 @@
-export type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from './types.js';
+export type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from './types.js';
 export { TargetRegistry } from './registry.js';
 export { LocalTarget } from './local/local-target.js';
 export { LocalSandbox } from './local/sandbox/index.js';

@@ -16,6 +16,11 @@ export class TargetRegistry {
     return t;
   }
 
+  /** the targets that run one kind of artifact (process, image) */
+  namesRunning(kind: string): string[] {
+    return this.all().filter((t) => t.runs === kind).map((t) => t.name);
+  }
+
   names(): string[] {
     return [...this.targets.keys()];
   }

@@ -1,5 +1,5 @@
 // The InfrastructureTarget contract: where a built job version runs (local processes, Docker, Kubernetes).
-import type { Artifact, BuildContext, JobType } from '../jobtypes/index.js';
+import type { Artifact, ArtifactKind, BuildRunner } from '../jobtypes/index.js';
 
 /** One running instance of a job version. A forced re-deploy of the same version is a new instance (new deploymentId). */
 export interface InstanceRef {
@@ -26,10 +26,18 @@ export interface InstanceState {
   detail?: string;
 }
 
+/** A job's build steps confined the way its processes will be (the local sandbox), for one build. */
+export interface ConfinedBuild {
+  run: BuildRunner;
+  release(): void;
+}
+
 export interface InfrastructureTarget {
   name: string;
-  /** Builds what start() needs: local runs the job type's own build; image targets build an image from its Dockerfile. */
-  build(jobType: JobType, ctx: BuildContext): Promise<Artifact>;
+  /** what it runs: processes (and static sites) for `process`, images for `image`; the job type must build that kind */
+  runs: ArtifactKind;
+  /** process targets: where a job's build steps run (the job folder and writableDirs writable, the build's environment only) */
+  confineBuild?(job: string, jobDir: string, onOutput: (text: string) => void, writableDirs?: string[]): ConfinedBuild;
   start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]>;
   stop(ref: InstanceRef): Promise<void>;
   status(ref: InstanceRef): Promise<InstanceState>;

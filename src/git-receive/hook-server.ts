@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { readBoundedBody } from '../core/read-bounded-body.js';
-import { Reporter } from '../build/reporter.js';
+import { Reporter } from '../core/reporter.js';
 import type { PushRegistry, PushSession } from './push-registry.js';
 import type { Push, PushHandler, RefUpdate } from './types.js';
 

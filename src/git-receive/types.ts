@@ -1,6 +1,6 @@
 // What a push looks like to the rest of the server, and who handles its hooks.
 import type { Subject } from '../auth/index.js';
-import type { Reporter } from '../build/reporter.js';
+import type { Reporter } from '../core/reporter.js';
 
 export interface RefUpdate {
   oldSha: string;

@@ -5,7 +5,7 @@ import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import { subjectRef, type AuthService, type Subject } from '../auth/index.js';
 import { waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
 import type { RouteTable, RouteVersion } from '../router/index.js';
-import { JobNotFoundError } from '../core/errors.js';
+import { JobNotFoundError, RtError } from '../core/errors.js';
 import { killProcessesUnder } from '../core/kill-processes-under.js';
 import type { AuditLog } from '../audit/index.js';
 import { logger } from '../core/log.js';
@@ -94,7 +94,7 @@ export class JobsService {
     return new JobNotFoundError(name, this.d.store.versions(name).length ? version : undefined);
   }
 
-  instanceSpec(v: { name: string; version: string; deploymentId: string; manifest: Manifest }, deployedAt = Date.now()): InstanceSpec {
+  instanceSpec(v: { name: string; version: string; deploymentId: string; commit: string; manifest: Manifest }, deployedAt = Date.now()): InstanceSpec {
     return {
       name: v.name,
       version: v.version,
@@ -104,6 +104,7 @@ export class JobsService {
       env: jobEnv({
         name: v.name,
         version: v.version,
+        commit: v.commit,
         manifest: v.manifest,
         secrets: this.d.secretsFor(v.name),
         pubUrl: this.d.pubUrl(),
@@ -233,7 +234,7 @@ export class JobsService {
       const target = this.d.targets.get(v.target);
       const adopted = running.get(v.target)?.some((r) => r.deploymentId === v.deploymentId);
       try {
-        const upstreams = adopted ? v.upstreams : await target.start(this.instanceSpec(v), v.artifact as Artifact);
+        const upstreams = adopted ? v.upstreams : await target.start(this.instanceSpec(v), storedArtifact(v));
         this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
         await waitReady(upstreams, { timeoutMs: this.d.readyTimeoutMs });
         this.d.store.setStatus(v.name, v.version, 'running');
@@ -265,4 +266,13 @@ export class JobsService {
       promoted: v.promoted,
     };
   }
+}
+
+/** The artifact a version was built into; a version built before artifacts had a kind must be built again. */
+function storedArtifact(v: JobVersion): Artifact {
+  const artifact = v.artifact as unknown as Artifact;
+  if (typeof artifact.kind !== 'string') {
+    throw new RtError(`${v.name} ${v.version} was built by an older Racetrack: redeploy it (ssh … jobs redeploy ${v.name} ${v.version})`);
+  }
+  return artifact;
 }

@@ -20,7 +20,7 @@ const files: Record<string, string> = {
 const opts = {
   path: 'jobs/job.yaml',
   readFile: (p: string) => files[p] ?? (p.includes('job') ? 'name: x\n' : undefined),
-  validateJobtypeExtra: (name: string, extra: Record<string, unknown>) => (name === 'python3' && !('entrypoint_path' in extra) ? ['entrypoint_path: is required'] : []),
+  validateJobtypeExtra: ({ name }: { name: string }, extra: Record<string, unknown>) => (name === 'python3' && !('entrypoint_path' in extra) ? ['entrypoint_path: is required'] : []),
 };
 
 function assertWellFormed(result: ManifestResult): void {

@@ -358,13 +358,13 @@ describe('parseManifest: jobtype_extra', () => {
   });
 
   test('the job type validates jobtype_extra; messages map to fields', () => {
-    const calls: [string, Record<string, unknown>][] = [];
-    const validateJobtypeExtra = (name: string, extra: Record<string, unknown>) => {
-      calls.push([name, extra]);
+    const calls: [{ name: string; version: string }, Record<string, unknown>][] = [];
+    const validateJobtypeExtra = (jobtype: { name: string; version: string }, extra: Record<string, unknown>) => {
+      calls.push([jobtype, extra]);
       return ['entrypoint_path: is required', 'max_concurrency.limit: must be positive', 'needs an entrypoint'];
     };
     const errors = errorsOf('name: a\njobtype: python3:1.0.0\njobtype_extra: {home_page: /x}\n', { validateJobtypeExtra });
-    assert.deepEqual(calls, [['python3', { home_page: '/x' }]]);
+    assert.deepEqual(calls, [[{ name: 'python3', version: '1.0.0' }, { home_page: '/x' }]]);
     assert.deepEqual(errors, [
       { field: 'jobtype_extra.entrypoint_path', message: 'is required' },
       { field: 'jobtype_extra.max_concurrency.limit', message: 'must be positive' },
@@ -373,7 +373,7 @@ describe('parseManifest: jobtype_extra', () => {
   });
 
   test('an unknown job type is reported on jobtype (or lang)', () => {
-    const validateJobtypeExtra = (name: string) => [`unknown job type "${name}"`];
+    const validateJobtypeExtra = ({ name }: { name: string }) => [`unknown job type "${name}"`];
     assert.equal(errorOn('name: a\njobtype: pyton3\n', 'jobtype', { validateJobtypeExtra }), 'unknown job type "pyton3"');
     assert.equal(errorOn('name: a\nlang: pyton3\n', 'lang', { validateJobtypeExtra }), 'unknown job type "pyton3"');
   });

@@ -13,6 +13,8 @@ export interface JobtypeRef {
   field: string;
   /** The job type's name, e.g. 'python3'; undefined when the jobtype itself is invalid. */
   name: string | undefined;
+  /** 'latest' or x.y.z */
+  version?: string;
 }
 
 export function resolveJobtypeExtra(
@@ -35,7 +37,7 @@ export function resolveJobtypeExtra(
   }
   const extra = Object.fromEntries([...merged].map(([key, { value }]) => [key, value]));
   if (check && jobtype.name !== undefined && f.errors.length === errorsBefore) {
-    for (const message of check(jobtype.name, extra)) {
+    for (const message of check({ name: jobtype.name, version: jobtype.version ?? 'latest' }, extra)) {
       const sub = SUBFIELD_MESSAGE.exec(message);
       if (message.startsWith('unknown job type')) f.error([jobtype.field], message);
       else if (sub) f.error(['jobtype_extra', ...sub[1]!.split('.')], sub[2]!);

@@ -38,5 +38,6 @@ export interface ParseManifestOptions {
    * 'jobtype_extra.SUBFIELD' with message 'problem'; a message starting with 'unknown job type'
    * becomes an error on 'jobtype'; any other message is an error on 'jobtype_extra'.
    */
-  validateJobtypeExtra?: (jobtypeName: string, extra: Record<string, unknown>) => string[];
+  /** the job type's verdict on jobtype_extra; a message starting `unknown job type` is about the jobtype field itself */
+  validateJobtypeExtra?: (jobtype: { name: string; version: string }, extra: Record<string, unknown>) => string[];
 }

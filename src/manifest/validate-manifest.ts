@@ -116,7 +116,8 @@ function checkJobtype(f: Findings, jobtype: unknown, lang: unknown): { text?: st
   const text = f.string([field], jobtype ?? lang);
   if (text === undefined) return { ref: { field, name: undefined } };
   try {
-    return { text, ref: { field, name: parseJobtype(text).name } };
+    const { name, version } = parseJobtype(text);
+    return { text, ref: { field, name, version } };
   } catch (e) {
     if (!(e instanceof BadRequestError)) throw e;
     f.error([field], e.message);

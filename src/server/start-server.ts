@@ -10,9 +10,11 @@ import { AccessService, AuthService, AuthThrottle, bootstrapAdmin } from '../aut
 import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
-import { DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
+import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { JobsService } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, PushDeployer, deployFromArchive } from '../build/index.js';
+import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive } from '../build/index.js';
+import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
+import { PluginStore } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
 import { RouteTable, createGateway } from '../router/index.js';
@@ -39,7 +41,7 @@ export interface RunningServer {
 
 export async function startServer(settings: Settings): Promise<RunningServer> {
   // the data dir holds keys, tokens and every job's secrets: the server's uid alone may enter it
-  for (const dir of ['', 'repos', 'builds', 'logs']) mkdirSync(join(settings.dataDir, dir), { recursive: true, mode: 0o700 });
+  for (const dir of ['', 'repos', 'builds', 'logs', 'cache']) mkdirSync(join(settings.dataDir, dir), { recursive: true, mode: 0o700 });
   chmodSync(settings.dataDir, 0o700);
   const db = openDatabase(join(settings.dataDir, 'racetrack.db'));
   const users = userStore(db);
@@ -74,19 +76,29 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   });
   const sandbox = await LocalSandbox.start({ enabled: settings.localSandbox, uids: settings.localSandboxUids });
   targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => jobs.onInstanceState(ref, state) }));
+  let images: ImageBuilder | undefined;
   if (await dockerAvailable()) {
+    const engine = new DockerEngine(settings.dataDir);
+    images = new ImageBuilder(engine, settings.dockerImageRetention);
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
-      baseImages: { python3: settings.python3BaseImage },
-      imageRetention: settings.dockerImageRetention,
+      engine,
       pidsLimit: settings.dockerPidsLimit,
       pubUrl,
       onStatus: (ref, state) => jobs.onInstanceState(ref, state),
     }));
   }
+  const plugins = new PluginStore({
+    builtInRoots: [BUILT_IN_PLUGINS],
+    installRoot: join(settings.dataDir, 'plugins'),
+    checks: { 'job-type': checkJobTypeModule, infrastructure: () => ['this server has its infrastructure targets built in; infrastructure plugins are not loaded'] },
+  });
+  await plugins.loadAll();
+  const jobTypes = new JobTypeRegistry(plugins);
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
-    dataDir: settings.dataDir, python: settings.python, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
+    dataDir: settings.dataDir, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
+    jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind),
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));

@@ -9,18 +9,19 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { getJobType, type Artifact, type BuildContext } from '../../jobtypes/index.js';
+import type { BuildContext, ImageArtifact, JobType } from '../../jobtypes/index.js';
 import { loadManifest } from '../../manifest/index.js';
-import { Reporter } from '../../build/reporter.js';
+import { Reporter } from '../../core/reporter.js';
 import { waitReady } from '../wait-ready.js';
 import type { InstanceRef, InstanceSpec, InstanceState } from '../types.js';
 import { freePort } from '../free-port.js';
-import { DockerTarget, dockerAvailable } from './index.js';
+import { DockerEngine, DockerTarget, dockerAvailable } from './index.js';
+import { ImageBuilder, pruneImages } from '../../build/image-builder/index.js';
 import { DEFAULT_PIDS_LIMIT } from './docker-target.js';
 import { JOB_NETWORK } from './job-network.js';
-import { pruneImages } from './prune-images.js';
 import { eventually } from '../../../test/harness.js';
 import { execIn } from '../../../test/docker-exec.js';
+import { builtInJobTypes } from '../../../test/job-types.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -30,7 +31,7 @@ const PROBE = "import os, urllib.request; urllib.request.urlopen(os.environ['PUB
 
 describe('DockerTarget', () => {
   const docker = new Docker();
-  const python3 = getJobType('python3');
+  let python3: JobType;
   let dataDir: string;
   let jobDir: string;
   let gateway: Server;
@@ -38,13 +39,15 @@ describe('DockerTarget', () => {
   let target: DockerTarget;
   let ctx: BuildContext;
   let output: string;
-  let artifact: Artifact;
+  let artifact: ImageArtifact;
+  let images: ImageBuilder;
   let spec: InstanceSpec;
   let upstreams: string[];
   const gatewayUrl = () => `http://127.0.0.1:${(gateway.address() as { port: number }).port}/pub`;
 
   before(async () => {
     if (!engine) return;
+    python3 = (await builtInJobTypes()).get('python3');
     dataDir = mkdtempSync(join(tmpdir(), 'rt-docker-data-'));
     jobDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
     cpSync(ADDER, jobDir, { recursive: true });
@@ -53,13 +56,15 @@ describe('DockerTarget', () => {
     const yaml = `${readFileSync(join(jobDir, 'job.yaml'), 'utf8')}\nreplicas: 2\nresources:\n  memory_max: 256Mi\n  memory_min: 64Mi\n  cpu_max: 500m\n  cpu_min: 100m\n`;
     const { manifest } = loadManifest(yaml, { path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (_, extra) => python3.validateExtra(extra) });
     output = '';
-    ctx = { jobDir, manifest, buildEnv: {}, reporter: new Reporter((text) => (output += text)), python: 'python3' };
+    ctx = { jobDir, manifest, buildEnv: {}, reporter: new Reporter((text) => (output += text)), setting: () => undefined, cacheDir: dataDir };
     gateway = createServer((req, res) => {
       gatewayHits.push(req.url ?? '');
       res.end('ok');
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-    target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+    const dockerEngine = new DockerEngine(dataDir);
+    images = new ImageBuilder(dockerEngine, 3);
+    target = new DockerTarget({ dataDir, engine: dockerEngine, pubUrl: gatewayUrl });
     spec = {
       name: 'adder', version: '0.0.2', deploymentId: `test-${randomBytes(4).toString('hex')}`, replicas: 2,
       env: { JOB_NAME: 'adder', PUB_URL: gatewayUrl() }, resources: manifest.resources,
@@ -76,7 +81,7 @@ describe('DockerTarget', () => {
   });
 
   test('build makes an image tagged by content and streams the engine output', { skip }, async () => {
-    artifact = await target.build(python3, ctx);
+    artifact = { ...(await images.build(python3, ctx)), jobDir };
     assert.match(String(artifact.image), /^racetrack-job\/adder-[0-9a-f]{16}:[0-9a-f]{16}$/);
     assert.equal(artifact.port, 7000);
     assert.match(output, /Step \d+\/\d+ : FROM/);
@@ -84,7 +89,7 @@ describe('DockerTarget', () => {
 
   test('building the same content again reuses the image', { skip }, async () => {
     output = '';
-    const again = await target.build(python3, ctx);
+    const again = await images.build(python3, ctx);
     assert.equal(again.image, artifact.image);
     assert.match(output, /reusing it/);
     assert.doesNotMatch(output, /Step \d/);
@@ -154,12 +159,14 @@ describe('DockerTarget', () => {
 
   test('after a server restart a new target on the same data dir re-adopts the instance, and PUB_URL still works', { skip }, async () => {
     await target.shutdown();
-    target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+    const dockerEngine = new DockerEngine(dataDir);
+    images = new ImageBuilder(dockerEngine, 3);
+    target = new DockerTarget({ dataDir, engine: dockerEngine, pubUrl: gatewayUrl });
     assert.deepEqual(await target.list(), [{ name: 'adder', version: '0.0.2', deploymentId: spec.deploymentId }]);
     const [first] = await containersOf(docker, spec);
     assert.equal(await execIn(docker.getContainer(first!.Id), ['python', '-c', PROBE]), 0);
     assert.equal(gatewayHits.filter((h) => h === '/pub/job/probe').length, 2);
-    const otherServer = new DockerTarget({ dataDir: join(dataDir, 'other'), pubUrl: gatewayUrl });
+    const otherServer = new DockerTarget({ dataDir: join(dataDir, 'other'), engine: new DockerEngine(join(dataDir, 'other')), pubUrl: gatewayUrl });
     assert.deepEqual(await otherServer.list(), []);
     await otherServer.shutdown();
   });
@@ -187,7 +194,9 @@ describe('DockerTarget', () => {
     try {
       await old.start();
       await target.shutdown();
-      target = new DockerTarget({ dataDir, pubUrl: gatewayUrl });
+      const dockerEngine = new DockerEngine(dataDir);
+    images = new ImageBuilder(dockerEngine, 3);
+    target = new DockerTarget({ dataDir, engine: dockerEngine, pubUrl: gatewayUrl });
       assert.ok((await target.list()).some((r) => r.deploymentId === legacy.deploymentId));
       const [now] = await containersOf(docker, legacy);
       assert.notEqual(now!.Id, old.id);
@@ -212,19 +221,19 @@ describe('DockerTarget', () => {
     const pruneDir = mkdtempSync(join(tmpdir(), 'rt-docker-job-'));
     cpSync(jobDir, pruneDir, { recursive: true });
     writeFileSync(join(pruneDir, 'run-id.txt'), randomBytes(8).toString('hex')); // images no container uses
-    const images = new Map<string, string>();
+    const built = new Map<string, string>();
     try {
       for (const name of ['Adder', 'adder', 'ad_der', 'ad-der']) {
-        const built = await target.build(python3, { ...ctx, jobDir: pruneDir, manifest: { ...ctx.manifest, name } });
-        images.set(name, String(built.image));
+        const image = await images.build(python3, { ...ctx, jobDir: pruneDir, manifest: { ...ctx.manifest, name } });
+        built.set(name, image.image);
       }
-      assert.equal(new Set([...images.values()].map((i) => i.split(':')[0])).size, 4, [...images.values()].join(' '));
+      assert.equal(new Set([...built.values()].map((i) => i.split(':')[0])).size, 4, [...built.values()].join(' '));
       const [running] = await containersOf(docker, spec);
       await pruneImages(docker, 'adder', running!.Config.Labels['racetrack.owner']!, 0);
-      assert.equal(await imageExists(docker, images.get('adder')!), false);
-      for (const name of ['Adder', 'ad_der', 'ad-der']) assert.equal(await imageExists(docker, images.get(name)!), true, name);
+      assert.equal(await imageExists(docker, built.get('adder')!), false);
+      for (const name of ['Adder', 'ad_der', 'ad-der']) assert.equal(await imageExists(docker, built.get(name)!), true, name);
     } finally {
-      for (const image of images.values()) await docker.getImage(image).remove({ force: true }).catch(() => {});
+      for (const image of built.values()) await docker.getImage(image).remove({ force: true }).catch(() => {});
       rmSync(pruneDir, { recursive: true, force: true });
     }
   });
@@ -235,8 +244,8 @@ describe('DockerTarget', () => {
     writeFileSync(join(brokenDir, 'adder.py'), 'raise RuntimeError("broken on purpose")\n');
     const broken = { ...spec, deploymentId: `${spec.deploymentId}-broken`, replicas: 1 };
     try {
-      const built = await target.build(python3, { ...ctx, jobDir: brokenDir });
-      await target.start(broken, built);
+      const built = await images.build(python3, { ...ctx, jobDir: brokenDir });
+      await target.start(broken, { ...built, jobDir: brokenDir });
       let state: InstanceState = { status: 'starting' };
       await eventually(async () => (state = await target.status(broken)).status === 'error');
       assert.match(state.detail ?? '', /crash-looping \(exited with code 1, \d+ restarts\)/);
@@ -248,13 +257,12 @@ describe('DockerTarget', () => {
   });
 
   test('a missing base image that cannot be pulled fails with one line saying how to get it', { skip }, async () => {
-    const noBase = new DockerTarget({ dataDir, pubUrl: gatewayUrl, baseImages: { python3: 'racetrack-test/no-such-base:0' } });
-    await assert.rejects(noBase.build(python3, ctx), (e: Error) => {
+    const setting = (env: string) => (env === 'RACETRACK_PYTHON3_BASE_IMAGE' ? 'racetrack-test/no-such-base:0' : undefined);
+    await assert.rejects(images.build(python3, { ...ctx, setting }), (e: Error) => {
       assert.match(e.message, /racetrack-test\/no-such-base:0.*scripts\/build-base-images\.sh.*RACETRACK_PYTHON3_BASE_IMAGE/);
       assert.doesNotMatch(e.message, /\n/);
       return true;
     });
-    await noBase.shutdown();
   });
 
   test('stop removes the containers', { skip }, async () => {

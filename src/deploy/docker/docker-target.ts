@@ -1,30 +1,26 @@
-// The docker target: one image per job version built from its job type's Dockerfile, `replicas` confined containers
+// The docker target: runs a job version's image (built by the shared image builder) as `replicas` confined containers
 // on the job network, published on 127.0.0.1 and restarted by the engine, so they outlive the server, which re-adopts
 // them by their labels.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import Docker from 'dockerode';
-import type { Artifact, BuildContext, JobType } from '../../jobtypes/index.js';
+import type Docker from 'dockerode';
+import type { Artifact } from '../../jobtypes/index.js';
 import { resourceName } from '../../manifest/index.js';
 import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
 import { freePort } from '../free-port.js';
 import { waitReady } from '../wait-ready.js';
-import { buildImage } from './build-image.js';
 import { containerLogs } from './container-logs.js';
 import { CONFINEMENT_VERSION, confinedHostConfig, containerUser } from './container-confinement.js';
 import { containerResources, resourcesOf } from './container-resources.js';
 import { instanceLabels, LABEL, labelFilters, refOfLabels } from './instance-labels.js';
-import { ensureJobNetwork, type JobNetwork } from './job-network.js';
-import { pruneImages } from './prune-images.js';
+import type { DockerEngine } from './docker-engine.js';
+import type { JobNetwork } from './job-network.js';
 import { PubRelay } from './pub-relay.js';
 import { watchEngineEvents, type EngineEvent } from './watch-engine-events.js';
 
 const log = logger('rt:deploy:docker');
 
-export const DEFAULT_BASE_IMAGES: Readonly<Record<string, string>> = { python3: 'python:3.11-slim-bookworm' };
-const DEFAULT_IMAGE_RETENTION = 3;
 /** processes (threads count) per container: room for a busy job, not for a fork bomb */
 export const DEFAULT_PIDS_LIMIT = 512;
 /** seconds a container gets to exit after SIGTERM before the engine kills it */
@@ -39,21 +35,10 @@ export interface DockerTargetOptions {
   dataDir: string;
   /** the gateway's pub URL on this host, e.g. http://127.0.0.1:7002/pub; containers reach it through a relay */
   pubUrl: () => string;
-  /** base image per job type name (RACETRACK_PYTHON3_BASE_IMAGE…); DEFAULT_BASE_IMAGES fill the gaps */
-  baseImages?: Record<string, string>;
-  /** images kept per job, newest first (in-use images are never removed) */
-  imageRetention?: number;
   /** processes and threads per container */
   pidsLimit?: number;
   onStatus?: StatusListener;
-  /** defaults to the engine of DOCKER_HOST, else the local socket */
-  docker?: Docker;
-}
-
-interface DockerArtifact extends Artifact {
-  image: string;
-  /** where the job listens inside its container */
-  port: number;
+  engine: DockerEngine;
 }
 
 /** what one container is made of, whether for a new instance or to re-create one with the current confinement */
@@ -73,9 +58,9 @@ const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
 
 export class DockerTarget implements InfrastructureTarget {
   readonly name = 'docker';
+  readonly runs = 'image';
   private readonly docker: Docker;
   private readonly owner: string;
-  private readonly baseImages: Record<string, string>;
   private readonly relay: PubRelay;
   /** containers that answered /ready since their last start */
   private readonly ready = new Set<string>();
@@ -87,35 +72,22 @@ export class DockerTarget implements InfrastructureTarget {
   private readonly stopping = new Set<string>();
   /** containers being re-created with the current confinement: old id → new id, or undefined when that failed */
   private readonly reconfining = new Map<string, Promise<string | undefined>>();
-  private networkCheck?: Promise<JobNetwork>;
   private events?: { close(): void };
 
   constructor(private readonly opts: DockerTargetOptions) {
-    this.docker = opts.docker ?? new Docker();
-    this.owner = createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 16);
-    this.baseImages = { ...DEFAULT_BASE_IMAGES, ...opts.baseImages };
+    this.docker = opts.engine.docker;
+    this.owner = opts.engine.owner;
     this.relay = new PubRelay(async () => (await this.jobNetwork()).gateway, join(opts.dataDir, 'run', 'docker', 'pub-relay-port'), opts.pubUrl);
   }
 
-  /** the job network, checked (and created if missing) once per use; concurrent callers share one check */
   private jobNetwork(): Promise<JobNetwork> {
-    return (this.networkCheck ??= ensureJobNetwork(this.docker).finally(() => (this.networkCheck = undefined)));
+    return this.opts.engine.jobNetwork();
   }
 
-  async build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
-    const baseImage = this.baseImages[jobType.name];
-    if (!baseImage) throw new RtError(`the docker target has no base image for job type ${jobType.name}`);
-    const built = await buildImage(this.docker, jobType, ctx, { baseImage, network: await this.jobNetwork(), owner: this.owner });
-    if (!built.reused) {
-      await pruneImages(this.docker, ctx.manifest.name, this.owner, this.opts.imageRetention ?? DEFAULT_IMAGE_RETENTION).catch((e: Error) =>
-        log.warn({ job: ctx.manifest.name, err: e.message }, 'image pruning failed'));
-    }
-    const artifact: DockerArtifact = { jobType: jobType.name, jobDir: ctx.jobDir, image: built.image, port: built.port };
-    return artifact;
-  }
 
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
-    const { image, port } = artifact as DockerArtifact;
+    if (artifact.kind !== 'image') throw new RtError(`the docker target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
+    const { image, port } = artifact;
     this.followEvents();
     await this.removeContainers(spec); // left over from an earlier start of this same instance (exited, or half-started)
     const env = { ...spec.env };

@@ -1,3 +1,5 @@
-// The docker target and the check whether an engine answers.
-export { DockerTarget, DEFAULT_BASE_IMAGES, type DockerTargetOptions } from './docker-target.js';
+// The docker target, the engine it shares with the image builder, and the check whether an engine answers.
+export { DockerTarget, type DockerTargetOptions } from './docker-target.js';
+export { DockerEngine } from './docker-engine.js';
+export { LABEL } from './instance-labels.js';
 export { dockerAvailable } from './docker-available.js';

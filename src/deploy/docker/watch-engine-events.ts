@@ -1,7 +1,7 @@
 // Follows the engine's event stream (filtered), reconnecting when the engine restarts, until closed.
 import type Docker from 'dockerode';
 import { logger } from '../../core/log.js';
-import { readJsonLines } from './read-json-lines.js';
+import { readJsonLines } from '../../core/read-json-lines.js';
 
 const log = logger('rt:deploy:docker');
 const RECONNECT_MS = 2000;

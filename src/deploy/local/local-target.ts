@@ -5,15 +5,15 @@ import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { getJobType, type Artifact, type BuildContext, type JobType } from '../../jobtypes/index.js';
+import type { Artifact, ProcessArtifact } from '../../jobtypes/index.js';
 import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
-import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
+import type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
 import { waitReady } from '../wait-ready.js';
 import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
 import { listenerFd, listenerPort, openListener } from './open-listener.js';
-import { LISTEN_FD, type LocalSandbox, type SandboxLease } from './sandbox/index.js';
+import type { LocalSandbox, SandboxLease } from './sandbox/index.js';
 
 const log = logger('rt:deploy:local');
 const MAX_BACKOFF_MS = 30_000;
@@ -36,7 +36,7 @@ interface Replica {
 
 interface Instance {
   spec: InstanceSpec;
-  artifact: Artifact;
+  artifact: ProcessArtifact;
   /** the job's uid and folder, held while the instance runs */
   lease: SandboxLease;
   replicas: Replica[];
@@ -56,6 +56,7 @@ export interface LocalTargetOptions {
 
 export class LocalTarget implements InfrastructureTarget {
   readonly name = 'local';
+  readonly runs = 'process';
   private readonly instances = new Map<string, Instance>();
   private readonly dataDir: string;
   private readonly pidDir: string;
@@ -73,19 +74,19 @@ export class LocalTarget implements InfrastructureTarget {
     this.killLeftovers();
   }
 
-  /** The job type's build, each of its steps in the job's sandbox with only the build's environment. */
-  async build(jobType: JobType, ctx: BuildContext): Promise<Artifact> {
-    if (!this.sandbox.enabled) ctx.reporter.warn('RACETRACK_LOCAL_SANDBOX=off: this job and its build run unconfined on the server');
-    const lease = this.sandbox.lease(ctx.manifest.name, this.jobFolder(ctx.jobDir));
-    try {
-      return await jobType.build(ctx, (cmd, args, { what, readOnlyPaths }) =>
-        lease.run({ cmd, args, cwd: ctx.jobDir, env: ctx.buildEnv, readOnlyPaths, outboundPorts: [] }, { what, onOutput: (s) => ctx.reporter.output(s) }));
-    } finally {
-      lease.release();
-    }
+  /** A job's build steps, each in the job's sandbox with only the build's environment. */
+  confineBuild(job: string, jobDir: string, onOutput: (text: string) => void, writableDirs: string[] = []): ConfinedBuild {
+    if (!this.sandbox.enabled) onOutput('=====> Warning: RACETRACK_LOCAL_SANDBOX=off: this job and its build run unconfined on the server\n');
+    const lease = this.sandbox.lease(job, this.jobFolder(jobDir), writableDirs);
+    return {
+      run: (cmd, args, { what, readOnlyPaths, env, cwd }) =>
+        lease.run({ cmd, args, cwd: cwd ?? jobDir, env: env ?? {}, readOnlyPaths, outboundPorts: [] }, { what, onOutput }),
+      release: () => lease.release(),
+    };
   }
 
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
+    if (artifact.kind !== 'process') throw new RtError(`the local target runs processes; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     const lease = this.sandbox.lease(spec.name, this.jobFolder(artifact.jobDir));
     const inst: Instance = { spec, artifact, lease, replicas: [], log: new LogFile(logPath(this.dataDir, spec)), stopping: false };
     this.instances.set(keyOf(spec), inst);
@@ -100,7 +101,9 @@ export class LocalTarget implements InfrastructureTarget {
 
   /** Starts the replica on its listener, which only the replica keeps open. */
   private spawnReplica(inst: Instance, replica: Replica, listener: Server): void {
-    const cmd = getJobType(inst.artifact.jobType).command(inst.artifact, { listenFd: LISTEN_FD, vars: inst.spec.env });
+    const { command } = inst.artifact;
+    // the job type's own variables (PYTHONPATH…) beside the job's; job.yaml cannot name them (reservedEnv)
+    const cmd = { ...command, env: { ...inst.spec.env, ...command.env } };
     replica.limits?.release();
     const limits = limitsFor(inst.spec.resources, `${inst.spec.deploymentId}-${replica.port}`);
     replica.limits = limits;

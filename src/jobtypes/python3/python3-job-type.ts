@@ -1,10 +1,11 @@
 // The python3 job type: Racetrack's convention of a class with perform(), served by our stdlib-only wrapper.
+// Its settings: RACETRACK_PYTHON (the interpreter local jobs run with) and RACETRACK_PYTHON3_BASE_IMAGE.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BadRequestError } from '../../core/errors.js';
-import type { Artifact, BuildContext, BuildRunner, Command, DockerRecipe, JobEnv, JobType } from '../types.js';
+import { LISTEN_FD, type BuildContext, type ImageRecipe, type JobTypeDefinition, type ProcessArtifact, type ProcessBuildContext } from '../types.js';
 import { validatePython3Extra } from './validate-python3-extra.js';
 import { localRequirementPaths } from './local-requirement-paths.js';
 import { resolvePython } from './resolve-python.js';
@@ -12,25 +13,16 @@ import { resolvePython } from './resolve-python.js';
 export const WRAPPER_DIR = fileURLToPath(new URL('./wrapper', import.meta.url));
 export const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-interface Python3Artifact extends Artifact {
-  /** the interpreter: the venv's when there are requirements */
-  python: string;
-  /** host folders the interpreter runs from (outside the job folder) */
-  pythonPaths?: string[];
-  entrypointPath: string;
-  entrypointClass?: string;
-  homePage?: string;
-  maxConcurrency?: number;
-  maxConcurrencyQueue?: number;
-}
+const DEFAULT_PYTHON = 'python3';
+const DEFAULT_BASE_IMAGE = 'python:3.11-slim-bookworm';
 
-async function build(ctx: BuildContext, run: BuildRunner): Promise<Artifact> {
+async function buildProcess(ctx: ProcessBuildContext): Promise<Omit<ProcessArtifact, 'jobType' | 'jobTypeVersion' | 'jobDir'>> {
   const extra = ctx.manifest.jobtype_extra;
   const entrypointPath = String(extra.entrypoint_path);
   if (!existsSync(join(ctx.jobDir, entrypointPath))) {
     throw new BadRequestError(`jobtype_extra.entrypoint_path: "${entrypointPath}" does not exist in the job folder`);
   }
-  const configured = extra.python_version ? `python${String(extra.python_version)}` : ctx.python;
+  const configured = extra.python_version ? `python${String(extra.python_version)}` : ctx.setting('RACETRACK_PYTHON') ?? DEFAULT_PYTHON;
   const resolved = await resolvePython(configured).catch(() => {
     throw new BadRequestError(`jobtype_extra.python_version: ${configured} is not installed on this server`);
   });
@@ -42,42 +34,33 @@ async function build(ctx: BuildContext, run: BuildRunner): Promise<Artifact> {
     }
     const venv = join(ctx.jobDir, '.venv');
     ctx.reporter.phase(`Installing ${requirements} into a virtualenv`);
-    await run(python, ['-m', 'venv', venv], { what: 'python -m venv', readOnlyPaths: resolved.paths });
+    await ctx.run(python, ['-m', 'venv', venv], { what: 'python -m venv', readOnlyPaths: resolved.paths });
     python = join(venv, 'bin', 'python');
-    await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements], {
+    await ctx.run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements], {
       what: 'pip install', readOnlyPaths: resolved.paths,
     });
   }
-  const artifact: Python3Artifact = {
-    jobType: 'python3',
-    jobDir: ctx.jobDir,
-    python,
-    pythonPaths: resolved.paths,
-    entrypointPath,
-    entrypointClass: extra.entrypoint_class as string | undefined,
-    homePage: extra.home_page as string | undefined,
-    maxConcurrency: extra.max_concurrency as number | undefined,
-    maxConcurrencyQueue: extra.max_concurrency_queue as number | undefined,
+  return {
+    kind: 'process',
+    command: {
+      cmd: python,
+      args: ['-m', 'racetrack_job_wrapper', '--listen-fd', String(LISTEN_FD), '--swagger-ui-dir', SWAGGER_UI_DIR, ...wrapperOptions(ctx)],
+      cwd: ctx.jobDir,
+      env: { PYTHONPATH: [WRAPPER_DIR, ctx.jobDir].join(':'), PYTHONUNBUFFERED: '1' },
+      readOnlyPaths: [...resolved.paths, WRAPPER_DIR, SWAGGER_UI_DIR],
+    },
   };
-  return artifact;
 }
 
-function command(artifact: Artifact, env: JobEnv): Command {
-  const a = artifact as Python3Artifact;
-  const args = ['-m', 'racetrack_job_wrapper', '--entrypoint-path', a.entrypointPath, '--listen-fd', String(env.listenFd),
-    '--swagger-ui-dir', SWAGGER_UI_DIR];
-  if (a.entrypointClass) args.push('--entrypoint-class', a.entrypointClass);
-  if (a.homePage) args.push('--home-page', a.homePage);
-  if (a.maxConcurrency !== undefined) args.push('--max-concurrency', String(a.maxConcurrency));
-  if (a.maxConcurrencyQueue !== undefined) args.push('--max-concurrency-queue', String(a.maxConcurrencyQueue));
-  return {
-    cmd: a.python,
-    args,
-    cwd: a.jobDir,
-    env: { ...env.vars, PYTHONPATH: [WRAPPER_DIR, a.jobDir].join(':'), PYTHONUNBUFFERED: '1' },
-    // versions built before the sandbox recorded no pythonPaths
-    readOnlyPaths: [...(a.pythonPaths ?? []), WRAPPER_DIR, SWAGGER_UI_DIR],
-  };
+/** The wrapper's options that come from jobtype_extra, the same for every target. */
+function wrapperOptions(ctx: BuildContext): string[] {
+  const extra = ctx.manifest.jobtype_extra;
+  const args = ['--entrypoint-path', String(extra.entrypoint_path)];
+  if (extra.entrypoint_class !== undefined) args.push('--entrypoint-class', String(extra.entrypoint_class));
+  if (extra.home_page !== undefined) args.push('--home-page', String(extra.home_page));
+  if (extra.max_concurrency !== undefined) args.push('--max-concurrency', String(extra.max_concurrency));
+  if (extra.max_concurrency_queue !== undefined) args.push('--max-concurrency-queue', String(extra.max_concurrency_queue));
+  return args;
 }
 
 /** the port the job listens on inside its container */
@@ -87,15 +70,12 @@ const JOB_UID = 10000;
 /** the swagger-ui-dist files the wrapper's /docs page loads */
 const SWAGGER_UI_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'];
 
-function dockerfile(ctx: BuildContext): DockerRecipe {
+function imageRecipe(ctx: BuildContext): ImageRecipe {
   const extra = ctx.manifest.jobtype_extra;
+  const baseImage = ctx.setting('RACETRACK_PYTHON3_BASE_IMAGE') ?? DEFAULT_BASE_IMAGE;
   const requirements = extra.requirements_path === undefined ? undefined : String(extra.requirements_path);
-  const args = ['python', '-m', 'racetrack_job_wrapper', '--entrypoint-path', String(extra.entrypoint_path),
-    '--host', '0.0.0.0', '--port', String(CONTAINER_PORT), '--swagger-ui-dir', '/src/swagger-ui'];
-  if (extra.entrypoint_class !== undefined) args.push('--entrypoint-class', String(extra.entrypoint_class));
-  if (extra.home_page !== undefined) args.push('--home-page', String(extra.home_page));
-  if (extra.max_concurrency !== undefined) args.push('--max-concurrency', String(extra.max_concurrency));
-  if (extra.max_concurrency_queue !== undefined) args.push('--max-concurrency-queue', String(extra.max_concurrency_queue));
+  const args = ['python', '-m', 'racetrack_job_wrapper', '--host', '0.0.0.0', '--port', String(CONTAINER_PORT),
+    '--swagger-ui-dir', '/src/swagger-ui', ...wrapperOptions(ctx)];
   const systemDeps = ctx.manifest.system_dependencies.length
     ? [`RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${ctx.manifest.system_dependencies.join(' ')} && rm -rf /var/lib/apt/lists/*`]
     : [];
@@ -107,7 +87,7 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
   const buildArgs = Object.keys(ctx.buildEnv).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   const depsStage = requirements
     ? [
-      'FROM ${BASE_IMAGE} AS requirements',
+      `FROM ${baseImage} AS requirements`,
       ...systemDeps,
       `RUN ${addUser} && install -d -o ${JOB_UID} -g ${JOB_UID} /opt/venv /src/job`,
       // pip (and any setup.py it runs) runs as the job's user, not root
@@ -120,9 +100,8 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
     ]
     : [];
   const lines = [
-    'ARG BASE_IMAGE',
     ...depsStage,
-    'FROM ${BASE_IMAGE}',
+    `FROM ${baseImage}`,
     ...systemDeps,
     // what every job shares comes first, so the engine's layer cache serves it; only the job's own steps are built per push
     `RUN ${addUser}`,
@@ -143,7 +122,15 @@ function dockerfile(ctx: BuildContext): DockerRecipe {
       wrapper: WRAPPER_DIR,
       ...Object.fromEntries(SWAGGER_UI_ASSETS.map((f) => [`swagger-ui/${f}`, join(SWAGGER_UI_DIR, f)])),
     },
+    baseImages: [baseImage],
+    baseImageSetting: 'RACETRACK_PYTHON3_BASE_IMAGE',
+    buildArgs: requirements ? Object.fromEntries(buildArgs.map((k) => [k, ctx.buildEnv[k]!])) : {},
   };
 }
 
-export const python3: JobType = { name: 'python3', validateExtra: validatePython3Extra, build, command, dockerfile };
+export const python3: JobTypeDefinition = {
+  validateExtra: validatePython3Extra,
+  reservedEnv: ['PYTHONPATH', 'PYTHONUNBUFFERED'],
+  buildProcess,
+  imageRecipe,
+};

@@ -76,23 +76,23 @@ export class LocalSandbox {
   }
 
   /**
-   * Holds the job's uid for one build or one running instance and gives it the job folder.
-   * Throws the check's cause and fix when the sandbox is unavailable.
+   * Holds the job's uid for one build or one running instance and gives it the job folder (and `writableDirs`,
+   * such as the job's build cache). Throws the check's cause and fix when the sandbox is unavailable.
    */
-  lease(job: string, jobDir: string): SandboxLease {
+  lease(job: string, jobDir: string, writableDirs: string[] = []): SandboxLease {
     const state = this.state;
     if (state.kind === 'unavailable') throw new RtError(`local sandbox unavailable: ${state.problem}`);
     const uid = state.kind === 'on' ? state.pool?.acquire(job) : undefined;
     const ids = uid === undefined ? ownIds() : { uid, gid: uid };
     try {
-      if (uid !== undefined) chownTree(jobDir, ids.uid, ids.gid);
+      if (uid !== undefined) for (const dir of [jobDir, ...writableDirs]) chownTree(dir, ids.uid, ids.gid);
     } catch (e) {
       if (state.kind === 'on') state.pool?.release(job);
       throw e;
     }
     const start = (p: SandboxedProcess, opts: SpawnOptions): ChildProcess => {
       if (state.kind === 'off') return spawnUnconfined(p, opts);
-      const mounts = [{ path: jobDir, writable: true }, ...p.readOnlyPaths.map((path) => ({ path }))];
+      const mounts = [...[jobDir, ...writableDirs].map((path) => ({ path, writable: true })), ...p.readOnlyPaths.map((path) => ({ path }))];
       const spec = { ...ids, mounts, cwd: p.cwd, outboundPorts: p.outboundPorts, cmd: p.cmd, args: p.args };
       const [cmd, ...args] = sandboxArgv(spec, state.host);
       const wrapped = opts.wrap?.(cmd!, args) ?? { cmd: cmd!, args, env: {} };

@@ -20,10 +20,12 @@
 //   pasta --config-net --no-map-gw  joins the sandbox's user and network namespaces: outbound goes out through the
 //     -t none -T G                  host's sockets; of the host's loopback the job reaches port G alone (the gateway)
 import { join } from 'node:path';
+import { LISTEN_FD } from '../../../jobtypes/index.js';
+
+/** where a replica finds the listening socket the server opened for it: the job types' contract */
+export { LISTEN_FD };
 import { reachableByOthers } from './reachable-by-others.js';
 
-/** where a replica finds the listening socket the server opened for it */
-export const LISTEN_FD = 3;
 /** bwrap writes the sandbox's pid here */
 export const INFO_FD = 4;
 /** bwrap starts the command once this has data */

@@ -4,10 +4,10 @@
 import type Docker from 'dockerode';
 import { logger } from '../../core/log.js';
 import { resourceName } from '../../manifest/index.js';
+import { LABEL } from '../../deploy/docker/index.js';
 import { IMAGE_REPOSITORY_PREFIX } from './build-image.js';
-import { LABEL } from './instance-labels.js';
 
-const log = logger('rt:deploy:docker');
+const log = logger('rt:build:images');
 
 export async function pruneImages(docker: Docker, jobName: string, owner: string, keep: number): Promise<void> {
   const images = await docker.listImages({

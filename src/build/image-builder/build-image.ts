@@ -1,14 +1,13 @@
-// Builds a job's image from its job type's Dockerfile, or reuses the one with the same content digest;
-// the engine's output streams into the push. Build steps run on the job network, given only build_env and build secrets.
+// Builds a job's image from its job type's recipe, or reuses the one with the same content digest; the engine's
+// output streams into the push. Build steps run on the job network, given only the build args the recipe declares.
 import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
-import type { BuildContext, JobType } from '../../jobtypes/index.js';
+import type { BuildContext, ImageRecipe } from '../../jobtypes/index.js';
 import { resourceName } from '../../manifest/index.js';
 import { BadRequestError, RtError } from '../../core/errors.js';
+import { readJsonLines } from '../../core/read-json-lines.js';
+import { LABEL, type DockerEngine } from '../../deploy/docker/index.js';
 import { ImageContext } from './image-context.js';
-import { LABEL } from './instance-labels.js';
-import type { JobNetwork } from './job-network.js';
-import { readJsonLines } from './read-json-lines.js';
 
 export interface JobImage {
   /** repository:tag, e.g. racetrack-job/adder-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69 */
@@ -24,22 +23,16 @@ export const IMAGE_REPOSITORY_PREFIX = 'racetrack-job/';
 const ANSI_ESCAPES = /\x1b\[[0-9;]*[A-Za-z]/g;
 const BUILDER_NOISE = /^( ---> Running in [0-9a-f]+|Removing intermediate container [0-9a-f]+)$/;
 
-export interface ImageBuild {
-  baseImage: string;
-  /** where RUN steps run */
-  network: JobNetwork;
-  /** the server building it (instance-labels' owner) */
-  owner: string;
-}
-
-export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildContext, { baseImage, network, owner }: ImageBuild): Promise<JobImage> {
+export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx: BuildContext, jobType: string): Promise<JobImage> {
+  const { docker, owner } = engine;
   const jobName = ctx.manifest.name;
-  const baseId = await ensureBaseImage(docker, baseImage, jobType.name, ctx);
-  const context = ImageContext.collect(ctx.jobDir, jobType.dockerfile(ctx));
-  const buildArgs = { ...ctx.buildEnv, BASE_IMAGE: baseImage };
+  const baseIds: string[] = [];
+  for (const base of recipe.baseImages) baseIds.push(await ensureBaseImage(docker, base, recipe.baseImageSetting, ctx));
+  const context = ImageContext.collect(ctx.jobDir, recipe);
+  const buildArgs = recipe.buildArgs;
   // the exact job name and the server are inputs: equal content pushed as two jobs, or to two servers sharing the
   // engine, makes two images, each pruned with its own job by its own server
-  const digest = context.digest(jobName, owner, jobType.name, baseId, JSON.stringify(Object.entries(buildArgs).sort()));
+  const digest = context.digest(jobName, owner, jobType, ...baseIds, JSON.stringify(Object.entries(buildArgs).sort()));
   const image = `${IMAGE_REPOSITORY_PREFIX}${resourceName(jobName)}:${digest.slice(0, 16)}`;
 
   const existing = await inspectImage(docker, image);
@@ -47,7 +40,8 @@ export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildCon
     ctx.reporter.info(`image ${image} already built from this content: reusing it`);
     return { image, port: exposedPort(image, existing), reused: true };
   }
-  ctx.reporter.info(`building image ${image} from ${baseImage}`);
+  ctx.reporter.info(`building image ${image} from ${recipe.baseImages.join(', ')}`);
+  const network = await engine.jobNetwork();
   const staged = context.stage();
   try {
     const stream = await docker.buildImage({ context: staged.dir, src: staged.entries }, {
@@ -69,7 +63,7 @@ export async function buildImage(docker: Docker, jobType: JobType, ctx: BuildCon
 }
 
 /** The base image's id; pulled when the engine lacks it. Failing that, one line on how to make it available. */
-async function ensureBaseImage(docker: Docker, baseImage: string, jobType: string, ctx: BuildContext): Promise<string> {
+async function ensureBaseImage(docker: Docker, baseImage: string, setting: string | undefined, ctx: BuildContext): Promise<string> {
   const present = await inspectImage(docker, baseImage);
   if (present) return present.Id;
   ctx.reporter.info(`base image ${baseImage} is not on the Docker engine: pulling it`);
@@ -80,7 +74,7 @@ async function ensureBaseImage(docker: Docker, baseImage: string, jobType: strin
     }
   } catch (e) {
     throw new RtError(
-      `base image ${baseImage} is missing and cannot be pulled: build it with scripts/build-base-images.sh or set RACETRACK_${jobType.toUpperCase()}_BASE_IMAGE to an image the engine has`,
+      `base image ${baseImage} is missing and cannot be pulled: build it with scripts/build-base-images.sh${setting ? ` or set ${setting} to an image the engine has` : ''}`,
       { code: 'base_image_missing', details: [`pull failed: ${(e as Error).message.split('\n')[0]}`] },
     );
   }

@@ -4,9 +4,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { JobType } from '../../jobtypes/index.js';
-
-type DockerRecipe = ReturnType<JobType['dockerfile']>;
+import type { ImageRecipe } from '../../jobtypes/index.js';
 
 interface Entry {
   /** path inside the context, with / */
@@ -20,7 +18,7 @@ const SKIPPED_NAMES = new Set(['__pycache__', '.git']);
 export class ImageContext {
   private constructor(readonly dockerfile: string, private readonly entries: Entry[]) {}
 
-  static collect(jobDir: string, recipe: DockerRecipe): ImageContext {
+  static collect(jobDir: string, recipe: Pick<ImageRecipe, 'dockerfile' | 'files'>): ImageContext {
     const entries: Entry[] = [];
     walk(jobDir, 'job', entries);
     for (const [path, source] of Object.entries(recipe.files)) walk(source, path, entries);
