@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../test/harness.js';
 import { freePort, LocalSandbox } from '../src/deploy/index.js';
-import { listenerFd, listenerPort, openListener } from '../src/deploy/local/open-listener.js';
+import { listenerFd, listenerPort, openListener } from '../src/core/open-listener.js';
 import { resolvePython } from '../src/jobtypes/python3/resolve-python.js';
 import { SWAGGER_UI_DIR, WRAPPER_DIR } from '../src/jobtypes/python3/python3-job-type.js';
 import { firstAnswer } from './first-answer.js';

@@ -22,6 +22,7 @@ import { JOB_NETWORK } from './job-network.js';
 import { eventually } from '../../../test/harness.js';
 import { execIn } from '../../../test/docker-exec.js';
 import { builtInJobTypes } from '../../../test/job-types.js';
+import { runTargetContract } from '../target-contract.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -285,3 +286,21 @@ async function perform(upstream: string, numbers: number[]): Promise<unknown> {
   const res = await fetch(`http://${upstream}/api/v1/perform`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ numbers }) });
   return res.json();
 }
+
+runTargetContract('docker', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rt-docker-contract-'));
+  const jobDir = join(dataDir, 'job');
+  cpSync(ADDER, jobDir, { recursive: true });
+  const python3 = (await builtInJobTypes()).get('python3');
+  const { manifest } = loadManifest(readFileSync(join(jobDir, 'job.yaml'), 'utf8'), { path: 'job.yaml', readFile: () => undefined });
+  const dockerEngine = new DockerEngine(dataDir);
+  const ctx = { jobDir, manifest, buildEnv: {}, reporter: new Reporter(), setting: () => undefined, cacheDir: dataDir };
+  const built = await new ImageBuilder(dockerEngine, 3).build(python3, ctx);
+  const base = { jobType: 'python3', jobTypeVersion: python3.version, jobDir };
+  return {
+    target: new DockerTarget({ dataDir, engine: dockerEngine, pubUrl: () => 'http://127.0.0.1:9/pub' }),
+    artifact: { ...built, jobDir },
+    foreign: { ...base, kind: 'process', command: { cmd: 'true', args: [], cwd: '/', env: {}, readOnlyPaths: [] } },
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}, { skip, readyTimeoutMs: 60_000 });

@@ -12,7 +12,7 @@ import type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, In
 import { waitReady } from '../wait-ready.js';
 import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
-import { listenerFd, listenerPort, openListener } from './open-listener.js';
+import { listenerFd, listenerPort, openListener } from '../../core/open-listener.js';
 import type { LocalSandbox, SandboxLease } from './sandbox/index.js';
 
 const log = logger('rt:deploy:local');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { LocalSandbox } from './local-sandbox.js';
 import { LISTEN_FD } from './sandbox-argv.js';
-import { listenerFd, listenerPort, openListener } from '../open-listener.js';
+import { listenerFd, listenerPort, openListener } from '../../../core/open-listener.js';
 
 const PYTHON = '/usr/bin/python3';
 const uids = { first: 2000090000, last: 2000090009 };
