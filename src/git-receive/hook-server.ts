@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RtError } from '../core/errors.js';
+import { escapeControlChars } from '../core/escape-control-chars.js';
 import { logger } from '../core/log.js';
 import { readBoundedBody } from '../core/read-bounded-body.js';
 import { Reporter } from '../core/reporter.js';
@@ -94,7 +95,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, registry: PushR
   const frame = (f: object) => {
     if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(f)}\n`);
   };
-  const reporter = new Reporter((text) => frame({ o: text }));
+  // build output and job logs reach the pusher's terminal: no escape sequence of theirs is passed on raw
+  const reporter = new Reporter((text) => frame({ o: escapeControlChars(text) }));
   const push: Push = { ...pushOf(session), refs: parseRefs(body.stdin), options: body.options, gitEnv: body.gitEnv };
   let exit = 0;
   try {

@@ -134,6 +134,14 @@ describe('no request stops the server', () => {
     await waitFor('only stored.git', async () => (repos().join() === 'stored.git' ? true : undefined), 5000);
   });
 
+  test('terminal escapes a job prints reach the pusher escaped, never raw', async () => {
+    const repo = await makeJobRepo(pyJob('shouty', 'print("\\x1b]0;pwned\\x07\\x1b[31mRED\\x1b[0m", flush=True); raise SystemExit(3)'));
+    const r = await pushSsh(server, repo, 'shouty');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\\u001b\[31mRED/);
+    assert.doesNotMatch(r.stderr, /\x1b/);
+  });
+
   test('the data dir is 0700 and the database files 0600', () => {
     assert.equal(statSync(server.dataDir).mode & 0o777, 0o700);
     for (const f of readdirSync(server.dataDir).filter((n) => n.startsWith('racetrack.db'))) {
