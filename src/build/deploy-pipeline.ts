@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AuthService, Subject } from '../auth/index.js';
 import type { DeploymentStore, JobStore } from '../db/index.js';
-import { waitReady, type InstanceSpec } from '../deploy/index.js';
+import { readyProbe, waitReady, type InstanceSpec } from '../deploy/index.js';
 import type { JobTypeRegistry } from '../jobtypes/index.js';
 import { findManifest, loadManifest, parseJobtype } from '../manifest/index.js';
 import { ConflictError, RtError } from '../core/errors.js';
@@ -138,9 +138,11 @@ export class DeployPipeline {
       const upstreams = await target.start(spec, artifact);
       this.d.jobs.announceStarting({ name: req.jobName, version: manifest.version, upstreams, manifest });
 
-      phase('health', 'Waiting for /live and /ready');
+      const probe = readyProbe(artifact);
+      phase('health', probe === 'http' ? 'Waiting for the job\'s server to answer HTTP' : 'Waiting for /live and /ready');
       await waitReady(upstreams, {
         timeoutMs: this.d.readyTimeoutMs,
+        probe,
         onWaiting: (what) => reporter.info(what),
         failed: async () => {
           const s = await target.status(spec);

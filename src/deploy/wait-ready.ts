@@ -1,5 +1,18 @@
-// Waits until every upstream answers /live and then /ready with 200, or the deadline passes.
+// Waits until every upstream answers /live and then /ready with 200 (or, for a server the platform fronts, answers
+// HTTP at all), or the deadline passes.
 import { request } from 'node:http';
+import type { Artifact } from '../jobtypes/index.js';
+
+/**
+ * How an upstream shows it is ready: `wrapper`, the wrapper contract's /live then /ready with 200; `http`, any HTTP
+ * answer to GET / (a server that knows nothing of Racetrack, fronted by the gateway: docker-proxy). Connections alone
+ * prove nothing: the engine's port forwarder accepts them before the server listens.
+ */
+export type ReadyProbe = 'wrapper' | 'http';
+
+export function readyProbe(artifact: Artifact): ReadyProbe {
+  return artifact.kind === 'image' && artifact.proxy ? 'http' : 'wrapper';
+}
 
 export interface WaitReadyOptions {
   timeoutMs: number;
@@ -8,18 +21,22 @@ export interface WaitReadyOptions {
   onWaiting?: (what: string) => void;
   /** prefix the job serves its endpoints under, e.g. /pub/job/NAME/VERSION */
   prefix?: string;
+  /** `wrapper` unless told */
+  probe?: ReadyProbe;
 }
 
 export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
+  const http = opts.probe === 'http';
   for (const up of upstreams) {
-    for (const probe of ['/live', '/ready']) {
+    for (const probe of http ? ['/'] : ['/live', '/ready']) {
       let announced = false;
       for (;;) {
         const failure = await opts.failed?.();
         if (failure) throw new Error(failure);
-        if ((await getStatus(up, probe)) === 200) break;
-        if (Date.now() > deadline) throw new Error(`not ready after ${Math.round(opts.timeoutMs / 1000)} s: ${up}${probe} never answered 200`);
+        const status = await getStatus(up, probe);
+        if (http ? status > 0 : status === 200) break;
+        if (Date.now() > deadline) throw new Error(`not ready after ${Math.round(opts.timeoutMs / 1000)} s: ${up}${probe} never answered ${http ? 'HTTP' : '200'}`);
         if (!announced && probe === '/ready' && opts.onWaiting) {
           opts.onWaiting(`${up} is live, waiting for /ready`);
           announced = true;

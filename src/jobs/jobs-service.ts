@@ -3,7 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import { subjectRef, type AuthService, type Subject } from '../auth/index.js';
-import { waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
+import { readyProbe, waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
 import type { RouteTable, RouteVersion } from '../router/index.js';
 import { JobNotFoundError, RtError } from '../core/errors.js';
 import { killProcessesUnder } from '../core/kill-processes-under.js';
@@ -236,7 +236,7 @@ export class JobsService {
       try {
         const upstreams = adopted ? v.upstreams : await target.start(this.instanceSpec(v), storedArtifact(v));
         this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
-        await waitReady(upstreams, { timeoutMs: this.d.readyTimeoutMs });
+        await waitReady(upstreams, { timeoutMs: this.d.readyTimeoutMs, probe: readyProbe(v.artifact as unknown as Artifact) });
         this.d.store.setStatus(v.name, v.version, 'running');
       } catch (e) {
         log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not restore');
@@ -264,8 +264,15 @@ export class JobsService {
       upstreams: v.upstreams,
       publicEndpoints: v.manifest.public_endpoints,
       promoted: v.promoted,
+      ...proxyModeOf(v.artifact),
     };
   }
+}
+
+/** A job the platform fronts (docker-proxy): the gateway maps its paths, as its artifact says. */
+function proxyModeOf(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode'> {
+  const artifact = stored as unknown as Artifact;
+  return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
 }
 
 /** The artifact a version was built into; a version built before artifacts had a kind must be built again. */

@@ -97,6 +97,12 @@ export interface ImageRecipe {
   baseImageSetting?: string;
   /** build args the Dockerfile declares (build_env and build secrets, when its steps need them) */
   buildArgs: Record<string, string>;
+  /**
+   * Set when the Dockerfile is the job's own (dockerfile, docker-proxy): the job folder is then the whole build context,
+   * as for `docker build` run in it (its .dockerignore applies, `files` must be empty), `dockerfile` is the text of the
+   * file at `path` there, and the job listens on `port` whatever its images EXPOSE.
+   */
+  jobDockerfile?: { path: string; port: number };
 }
 
 /** What a job-type plugin's module exports (its name and version come from plugin.yaml). */

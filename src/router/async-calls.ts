@@ -63,14 +63,14 @@ export class AsyncCalls {
   }
 
   async #store(res: ServerResponse, call: RoutedCall, id: string, owner: string, method: string, body: Buffer): Promise<void> {
-    const { route, prefix } = call.state;
+    const { route } = call.state;
     const task: AsyncTask = {
       id,
       jobName: route.name,
       jobVersion: route.version,
       caller: call.caller,
       status: 'ongoing',
-      request: { method, path: call.path.slice(prefix.length) || '/', headers: pairs(call.headers), body },
+      request: { method, path: call.rest || '/', headers: pairs(call.headers), body },
       createdAt: Date.now(),
     };
     await this.o.store.create(task);

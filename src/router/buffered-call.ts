@@ -43,7 +43,7 @@ class BufferedCall extends UpstreamCall {
 
   protected onResponse(status: number, raw: Buffer[]): boolean {
     this.#status = status;
-    const flat = responseHeaders(raw, this.upstream.origin, this.state.prefix, this.opts.tracingId);
+    const flat = responseHeaders(raw, this.upstream.origin, this.state.jobRoot, this.opts.tracingId);
     for (let i = 0; i < flat.length; i += 2) {
       // The stored body is replayed whole, with a Content-Length of its own.
       if (flat[i]!.toLowerCase() !== 'content-length') this.#headers.push([flat[i]!, flat[i + 1]!]);

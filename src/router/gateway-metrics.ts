@@ -29,9 +29,15 @@ export class VersionMetrics {
   }
 }
 
+interface AuthFailureCount {
+  job: string;
+  status: number;
+  count: number;
+}
+
 export class GatewayMetrics {
   #versions = new Map<string, VersionMetrics>();
-  #authFailures = new Map<string, { job: string; status: number; count: number }>();
+  #authFailures = new Map<string, AuthFailureCount>();
   /** Calls that named no known job (or were malformed): one series, whatever the name, to bound cardinality. */
   readonly unrouted = new VersionMetrics('', '');
 
@@ -50,43 +56,51 @@ export class GatewayMetrics {
   }
 
   render(): string {
-    const all = [this.unrouted, ...this.#versions.values()];
-    const out: string[] = [
-      '# HELP racetrack_pub_requests_total Calls through /pub by job, version and response status.',
-      '# TYPE racetrack_pub_requests_total counter',
-    ];
-    for (const m of all) {
-      for (const [status, n] of m.byStatus) out.push(`racetrack_pub_requests_total{${labels(m)},status="${status}"} ${n}`);
-    }
-    out.push(
-      '# HELP racetrack_pub_request_duration_seconds Time from the request to the end of the response.',
-      '# TYPE racetrack_pub_request_duration_seconds histogram',
-    );
-    for (const m of all) {
-      if (m.count === 0) continue;
-      let cumulative = 0;
-      for (let i = 0; i <= BUCKETS.length; i++) {
-        cumulative += m.buckets[i]!;
-        const le = i < BUCKETS.length ? String(BUCKETS[i]) : '+Inf';
-        out.push(`racetrack_pub_request_duration_seconds_bucket{${labels(m)},le="${le}"} ${cumulative}`);
-      }
-      out.push(`racetrack_pub_request_duration_seconds_sum{${labels(m)}} ${m.sum}`);
-      out.push(`racetrack_pub_request_duration_seconds_count{${labels(m)}} ${m.count}`);
-    }
-    out.push(
-      '# HELP racetrack_pub_proxy_errors_total Failures to reach or read from a job upstream.',
-      '# TYPE racetrack_pub_proxy_errors_total counter',
-    );
-    for (const m of all) {
-      for (const [reason, n] of m.proxyErrors) out.push(`racetrack_pub_proxy_errors_total{${labels(m)},reason="${escape(reason)}"} ${n}`);
-    }
-    out.push(
-      '# HELP racetrack_pub_auth_failures_total Calls refused for a missing, unknown or unauthorised token.',
-      '# TYPE racetrack_pub_auth_failures_total counter',
-    );
-    for (const f of this.#authFailures.values()) out.push(`racetrack_pub_auth_failures_total{job="${escape(f.job)}",status="${f.status}"} ${f.count}`);
-    return out.join('\n') + '\n';
+    return renderFamilies([this.unrouted, ...this.#versions.values()], [...this.#authFailures.values()]);
   }
+
+  /** One version's series alone (and its job's auth failures): the /metrics the platform answers for a proxied job. */
+  renderVersion(m: VersionMetrics): string {
+    return renderFamilies([m], [...this.#authFailures.values()].filter((f) => f.job === m.job));
+  }
+}
+
+function renderFamilies(all: readonly VersionMetrics[], authFailures: readonly AuthFailureCount[]): string {
+  const out: string[] = [
+    '# HELP racetrack_pub_requests_total Calls through /pub by job, version and response status.',
+    '# TYPE racetrack_pub_requests_total counter',
+  ];
+  for (const m of all) {
+    for (const [status, n] of m.byStatus) out.push(`racetrack_pub_requests_total{${labels(m)},status="${status}"} ${n}`);
+  }
+  out.push(
+    '# HELP racetrack_pub_request_duration_seconds Time from the request to the end of the response.',
+    '# TYPE racetrack_pub_request_duration_seconds histogram',
+  );
+  for (const m of all) {
+    if (m.count === 0) continue;
+    let cumulative = 0;
+    for (let i = 0; i <= BUCKETS.length; i++) {
+      cumulative += m.buckets[i]!;
+      const le = i < BUCKETS.length ? String(BUCKETS[i]) : '+Inf';
+      out.push(`racetrack_pub_request_duration_seconds_bucket{${labels(m)},le="${le}"} ${cumulative}`);
+    }
+    out.push(`racetrack_pub_request_duration_seconds_sum{${labels(m)}} ${m.sum}`);
+    out.push(`racetrack_pub_request_duration_seconds_count{${labels(m)}} ${m.count}`);
+  }
+  out.push(
+    '# HELP racetrack_pub_proxy_errors_total Failures to reach or read from a job upstream.',
+    '# TYPE racetrack_pub_proxy_errors_total counter',
+  );
+  for (const m of all) {
+    for (const [reason, n] of m.proxyErrors) out.push(`racetrack_pub_proxy_errors_total{${labels(m)},reason="${escape(reason)}"} ${n}`);
+  }
+  out.push(
+    '# HELP racetrack_pub_auth_failures_total Calls refused for a missing, unknown or unauthorised token.',
+    '# TYPE racetrack_pub_auth_failures_total counter',
+  );
+  for (const f of authFailures) out.push(`racetrack_pub_auth_failures_total{job="${escape(f.job)}",status="${f.status}"} ${f.count}`);
+  return out.join('\n') + '\n';
 }
 
 function labels(m: VersionMetrics): string {

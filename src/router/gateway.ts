@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { logger } from '../core/log.js';
+import { answerPlatformPath } from './answer-platform-path.js';
 import { AsyncCalls } from './async-calls.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { ProxyCall } from './proxy-call.js';
@@ -95,6 +96,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         const scanned = scanRequestHeaders(req.rawHeaders);
         const call = routeCall(ctx, req, url, JOB.length, scanned, 'call');
         if (!call.ok) return refuse(res, call, started);
+        // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
+        if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
         onCall?.(call.state.route.name, call.state.route.version);
         new ProxyCall(req, res, call, scanned.framing, started).start();
@@ -185,6 +188,7 @@ function refusalBody(call: RefusedCall): Record<string, string | null> {
 function refusalHeaders(call: RefusedCall): string[] {
   const headers = ['x-request-tracing-id', call.tracingId];
   if (call.retryAfter !== undefined) headers.push('retry-after', String(call.retryAfter));
+  if (call.allow !== undefined) headers.push('allow', call.allow);
   return headers;
 }
 

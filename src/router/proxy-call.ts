@@ -48,7 +48,7 @@ export class ProxyCall extends UpstreamCall {
   protected onResponse(status: number, raw: Buffer[], resume: () => void): boolean {
     this.#status = status;
     this.#resume = resume;
-    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.prefix, this.#call.tracingId);
+    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.jobRoot, this.#call.tracingId);
     // The job answered before the whole body came: the rest is dropped, and so is this connection.
     if (this.#hasBody && !this.#req.complete) headers.push('connection', 'close');
     this.#res.writeHead(status, headers);

@@ -4,10 +4,11 @@ import { HOP_BY_HOP } from './hop-by-hop.js';
 
 /**
  * `raw` is undici's `[name, value, …]` as received; the result is flat strings for `res.writeHead`.
- * `origin` is `http://HOST:PORT` of the replica that answered. A 101 keeps Connection and Upgrade
+ * `origin` is `http://HOST:PORT` of the replica that answered, `root` where the job's own `/` is publicly
+ * (RouteState.jobRoot). A 101 keeps Connection and Upgrade
  * (`switching`): they are the answer itself.
  */
-export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: string, tracingId: string, switching = false): string[] {
+export function responseHeaders(raw: readonly Buffer[], origin: string, root: string, tracingId: string, switching = false): string[] {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -17,7 +18,7 @@ export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: 
     if (switching && (lower === 'connection' || lower === 'upgrade')) out.push(name, value);
     else if (lower === 'connection') connection = connection ? `${connection}, ${value}` : value;
     else if (HOP_BY_HOP.has(lower) || lower === 'x-request-tracing-id') continue;
-    else if (lower === 'location') out.push(name, publicLocation(value, origin, prefix));
+    else if (lower === 'location') out.push(name, publicLocation(value, origin, root));
     else out.push(name, value);
   }
   // `Connection: keep-alive` (the usual case) names nothing else to drop.
@@ -28,10 +29,10 @@ export function responseHeaders(raw: readonly Buffer[], origin: string, prefix: 
 
 /**
  * A redirect to the replica's own address, or to a root-relative path the job wrote as if it were
- * served at `/`, becomes the public path under `prefix` (like nginx's `proxy_redirect default`).
+ * served at `/`, becomes the public path under `root` (like nginx's `proxy_redirect default`).
  * Anything else (other hosts, paths already under /pub/) is left alone.
  */
-function publicLocation(location: string, origin: string, prefix: string): string {
+function publicLocation(location: string, origin: string, root: string): string {
   let path = location;
   if (location.startsWith(origin)) {
     const next = location.charCodeAt(origin.length);
@@ -42,7 +43,7 @@ function publicLocation(location: string, origin: string, prefix: string): strin
   } else if (location.charCodeAt(0) !== 0x2f || location.charCodeAt(1) === 0x2f /* //host is another host */) {
     return location;
   }
-  return path.startsWith('/pub/') ? path : prefix + path;
+  return path.startsWith('/pub/') ? path : root + path;
 }
 
 /** https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 */

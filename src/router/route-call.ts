@@ -6,6 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { JobNotFoundError, RtError } from '../core/errors.js';
 import { parseJobName } from '../manifest/index.js';
 import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
+import { mapProxiedPath, type PlatformPath } from './map-proxied-path.js';
 import { parseJobPath } from './parse-job-path.js';
 import { parseVersionSpec } from './parse-version-spec.js';
 import { resolveVersion } from './resolve-version.js';
@@ -25,8 +26,12 @@ export interface RouteContext {
 export interface RoutedCall {
   ok: true;
   state: RouteState;
-  /** The path the job receives: `/pub/job/NAME/RESOLVED_VERSION/PATH?query`. */
+  /** The path the job receives: `/pub/job/NAME/RESOLVED_VERSION/PATH?query`, or for a proxied job its mapping. */
   path: string;
+  /** What the client asked for below the base URL: `/PATH?query`, `?query` or ''. */
+  rest: string;
+  /** Set when the platform answers the call itself (a proxied job's probes and metrics): nothing reaches the job. */
+  platform?: PlatformPath;
   /** The request's end-to-end headers plus X-Forwarded-*, X-Request-Tracing-Id and, for a known caller, X-Caller-Name. */
   headers: string[];
   caller?: Caller;
@@ -41,6 +46,8 @@ export interface RefusedCall {
   jobVersion?: string;
   /** Seconds, for 503. */
   retryAfter?: number;
+  /** The methods a 405 names. */
+  allow?: string;
   tracingId: string;
   metrics: VersionMetrics;
 }
@@ -78,18 +85,31 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
     if (decision.ok) caller = decision.caller;
   }
 
+  let upstreamPath = state.prefix + rest;
+  if (route.proxyMode) {
+    const mapped = mapProxiedPath(route.proxyMode, rest, relPath);
+    const refuse = (status: number, error: string, allow?: string): RefusedCall =>
+      ({ ok: false, status, error, jobName: name, jobVersion: route.version, tracingId, metrics: state.metrics, ...(allow ? { allow } : {}) });
+    if (mapped.kind === 'none') return refuse(404, `job "${name}" passes only ${state.jobRoot}/… to its server (proxy_mode: forward)`);
+    if (mapped.kind === 'platform') {
+      if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuse(405, `${mapped.path} of job "${name}" is answered by the platform, to GET and HEAD`, 'GET, HEAD');
+      return { ok: true, state, path: mapped.path, rest, headers: [], caller, tracingId, platform: mapped.path };
+    }
+    upstreamPath = mapped.path;
+  }
+
   const remote = req.socket.remoteAddress ?? '';
   const headers = scanned.forward;
   headers.push(
     'x-forwarded-for', scanned.forwardedFor ? `${scanned.forwardedFor}, ${remote}` : remote,
     'x-forwarded-host', scanned.host ?? '',
     'x-forwarded-proto', (req.socket as TLSSocket).encrypted ? 'https' : 'http',
-    'x-forwarded-prefix', state.prefix,
+    'x-forwarded-prefix', state.jobRoot,
     'x-request-tracing-id', tracingId,
   );
   // Only the gateway names the caller: a client's own X-Caller-Name was dropped when scanned.
   if (caller) headers.push('x-caller-name', caller.name);
-  return { ok: true, state, path: state.prefix + rest, headers, caller, tracingId };
+  return { ok: true, state, path: upstreamPath, rest, headers, caller, tracingId };
 }
 
 /** No running match: tell a bad name or spec (400) from an unknown job or version (404) from one not ready yet (503). */

@@ -1,5 +1,6 @@
 // What the gateway keeps per routed version object: its upstreams, round-robin cursor, metrics and public paths.
 import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
+import { proxiedRoot } from './map-proxied-path.js';
 import type { RouteVersion } from './types.js';
 import type { Upstream, UpstreamPools } from './upstream-pools.js';
 
@@ -10,8 +11,13 @@ const PROBE_PATHS = new Set(['/health', '/live', '/ready']);
 export type CallKind = 'call' | 'upgrade' | 'async';
 
 export class RouteState {
-  /** `/pub/job/NAME/VERSION`: the resolved prefix the job sees (X-Forwarded-Prefix). */
+  /** `/pub/job/NAME/VERSION`: the resolved base URL. */
   readonly prefix: string;
+  /**
+   * Where the job's own `/` is publicly: what it is told in X-Forwarded-Prefix, and where root-relative redirects it
+   * answers are put. The prefix; for a proxied job in forward mode, the prefix and /api/v1.
+   */
+  readonly jobRoot: string;
   readonly upstreams: readonly Upstream[];
   readonly metrics: VersionMetrics;
   readonly publicEndpoints: readonly string[];
@@ -20,6 +26,7 @@ export class RouteState {
 
   constructor(readonly route: RouteVersion, metrics: GatewayMetrics, pools: UpstreamPools) {
     this.prefix = `/pub/job/${route.name}/${route.version}`;
+    this.jobRoot = this.prefix + (route.proxyMode ? proxiedRoot(route.proxyMode) : '');
     this.upstreams = route.upstreams.map((a) => pools.get(a));
     this.metrics = metrics.forVersion(route.name, route.version);
     this.publicEndpoints = route.publicEndpoints.map((p) => (p.startsWith('/') ? p : `/${p}`));

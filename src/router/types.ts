@@ -17,6 +17,12 @@ export interface RouteVersion {
    * only consider promoted ones.
    */
   promoted: boolean;
+  /**
+   * Set for a job whose server knows nothing of Racetrack (docker-proxy): the gateway answers /live, /ready, /health
+   * and /metrics for it, and maps paths. `forward`: `/api/v1/X` reaches the job as `/X`, nothing else does;
+   * `rewrite`: every path below the job's base URL reaches it with that prefix trimmed.
+   */
+  proxyMode?: 'forward' | 'rewrite';
 }
 
 export interface Caller {

@@ -39,7 +39,7 @@ export class UpgradeCall extends UpstreamCall {
   /** The job said no (or answered as to a plain request): relay it, then close; no tunnel. */
   protected onResponse(status: number, raw: Buffer[], resume: () => void): boolean {
     this.#status = status;
-    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.prefix, this.#call.tracingId);
+    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.jobRoot, this.#call.tracingId);
     // The body ends with the connection unless the job gave its length.
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
@@ -64,7 +64,7 @@ export class UpgradeCall extends UpstreamCall {
   protected override onSwitch(raw: Buffer[], upstream: Duplex): void {
     const socket = this.#socket;
     if (socket.destroyed) return void upstream.destroy();
-    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.prefix, this.#call.tracingId, true);
+    const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.jobRoot, this.#call.tracingId, true);
     let head = 'HTTP/1.1 101 Switching Protocols\r\n';
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     socket.write(`${head}\r\n`, 'latin1');

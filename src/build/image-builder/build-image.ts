@@ -38,7 +38,7 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
   const existing = await inspectImage(docker, image);
   if (existing) {
     ctx.reporter.info(`image ${image} already built from this content: reusing it`);
-    return { image, port: exposedPort(image, existing), reused: true };
+    return { image, port: recipe.jobDockerfile?.port ?? exposedPort(image, existing), reused: true };
   }
   ctx.reporter.info(`building image ${image} from ${recipe.baseImages.join(', ')}`);
   const network = await engine.jobNetwork();
@@ -46,6 +46,7 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
   try {
     const stream = await docker.buildImage({ context: staged.dir, src: staged.entries }, {
       t: image,
+      dockerfile: staged.dockerfile,
       buildargs: buildArgs,
       labels: { [LABEL.job]: jobName, [LABEL.owner]: owner },
       // RUN steps reach the network (pip, apt) but no job's container, nor another build's
@@ -59,7 +60,8 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
   }
   const built = await inspectImage(docker, image);
   if (!built) throw new RtError(`image build finished without producing ${image}`);
-  return { image, port: exposedPort(image, built), reused: false };
+  // a job's own image may EXPOSE several ports (its base's too): its job type names the one it listens on
+  return { image, port: recipe.jobDockerfile?.port ?? exposedPort(image, built), reused: false };
 }
 
 /** The base image's id; pulled when the engine lacks it. Failing that, one line on how to make it available. */

@@ -1,9 +1,12 @@
-// The build context of a job image: the job folder as job/, the job type's extra files, and its Dockerfile.
-// Its digest (every path, mode and byte, plus what else the image depends on) tags the image, so equal content reuses it.
+// The build context of a job image: the job folder as job/, the job type's extra files, and its Dockerfile; or, for a
+// job's own Dockerfile, the job folder itself less what its .dockerignore excludes. Its digest (every path, mode and
+// byte, plus what else the image depends on) tags the image, so equal content reuses it.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { RtError } from '../../core/errors.js';
 import type { ImageRecipe } from '../../jobtypes/index.js';
 
 interface Entry {
@@ -14,16 +17,25 @@ interface Entry {
 
 /** never part of an image: byte-code the server's own runs leave beside the sources, and git metadata */
 const SKIPPED_NAMES = new Set(['__pycache__', '.git']);
+const DOCKERIGNORE = '.dockerignore';
+// a CommonJS module whose types declare an ES default export
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof import('@balena/dockerignore')['default'];
 
 export class ImageContext {
-  private constructor(readonly dockerfile: string, private readonly entries: Entry[]) {}
+  /** @param dockerfilePath where the Dockerfile is in the context: the job's own, or the one stage() writes */
+  private constructor(readonly dockerfile: string, private readonly entries: Entry[], readonly dockerfilePath = 'Dockerfile') {}
 
-  static collect(jobDir: string, recipe: Pick<ImageRecipe, 'dockerfile' | 'files'>): ImageContext {
+  static collect(jobDir: string, recipe: Pick<ImageRecipe, 'dockerfile' | 'files' | 'jobDockerfile'>): ImageContext {
     const entries: Entry[] = [];
+    const own = recipe.jobDockerfile;
+    if (own) {
+      if (Object.keys(recipe.files).length) throw new RtError('a recipe with the job\'s own Dockerfile has no files of its own: the job folder is the whole context');
+      walk(jobDir, '', entries);
+      return new ImageContext(recipe.dockerfile, sorted(withoutIgnored(jobDir, entries, own.path)), own.path);
+    }
     walk(jobDir, 'job', entries);
     for (const [path, source] of Object.entries(recipe.files)) walk(source, path, entries);
-    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return new ImageContext(recipe.dockerfile, entries);
+    return new ImageContext(recipe.dockerfile, sorted(entries));
   }
 
   /** sha256 (hex) of the Dockerfile, the given inputs and every file's path, mode and content */
@@ -50,7 +62,7 @@ export class ImageContext {
    * Modes are the digest's (executable or not), readable by all, whatever the server's umask: the job runs as a user
    * that owns none of its files.
    */
-  stage(): { dir: string; entries: string[] } {
+  stage(): { dir: string; entries: string[]; dockerfile: string } {
     const dir = mkdtempSync(join(tmpdir(), 'rt-image-'));
     const folders = new Set<string>();
     for (const e of this.entries) {
@@ -64,10 +76,37 @@ export class ImageContext {
       }
     }
     for (const d of folders) chmodSync(d, 0o755);
-    writeFileSync(join(dir, 'Dockerfile'), this.dockerfile);
     const top = new Set(this.entries.map((e) => e.path.split('/')[0]!));
-    return { dir, entries: ['Dockerfile', ...top] };
+    // the job's own Dockerfile is one of its files already
+    if (!this.entries.some((e) => e.path === this.dockerfilePath)) {
+      writeFileSync(join(dir, this.dockerfilePath), this.dockerfile);
+      top.add(this.dockerfilePath);
+    }
+    return { dir, entries: [...top], dockerfile: this.dockerfilePath };
   }
+}
+
+function sorted(entries: Entry[]): Entry[] {
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The job folder as `docker build` would send it: less what its .dockerignore excludes (Docker's own patterns, through
+ * the library the engine client uses), but always with the Dockerfile. The .dockerignore itself stays out, so the client
+ * packing the staged context does not filter it a second time (and drop a Dockerfile the patterns name).
+ */
+function withoutIgnored(jobDir: string, entries: Entry[], dockerfilePath: string): Entry[] {
+  const ignoreFile = join(jobDir, DOCKERIGNORE);
+  const kept = entries.filter((e) => e.path !== DOCKERIGNORE);
+  let patterns: string;
+  try {
+    if (!lstatSync(ignoreFile).isFile()) return kept;
+    patterns = readFileSync(ignoreFile, 'utf8');
+  } catch {
+    return kept;
+  }
+  const keep = dockerignore({ ignorecase: false }).add(patterns).createFilter();
+  return kept.filter((e) => e.path === dockerfilePath || keep(e.path));
 }
 
 /** files under source (or source itself when it is a file), without following symlinks */
@@ -78,6 +117,6 @@ function walk(source: string, path: string, out: Entry[]): void {
     return;
   }
   for (const name of readdirSync(source)) {
-    if (!SKIPPED_NAMES.has(name)) walk(join(source, name), `${path}/${name}`, out);
+    if (!SKIPPED_NAMES.has(name)) walk(join(source, name), path ? `${path}/${name}` : name, out);
   }
 }

@@ -9,7 +9,7 @@ import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
 import { freePort } from '../free-port.js';
-import { waitReady } from '../wait-ready.js';
+import { readyProbe, waitReady, type ReadyProbe } from '../wait-ready.js';
 import { containerLogs } from './container-logs.js';
 import { CONFINEMENT_VERSION, confinedHostConfig, containerUser } from './container-confinement.js';
 import { containerResources, resourcesOf } from './container-resources.js';
@@ -88,6 +88,7 @@ export class DockerTarget implements InfrastructureTarget {
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
     if (artifact.kind !== 'image') throw new RtError(`the docker target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     const { image, port } = artifact;
+    const probe = readyProbe(artifact);
     this.followEvents();
     await this.removeContainers(spec); // left over from an earlier start of this same instance (exited, or half-started)
     const env = { ...spec.env };
@@ -102,10 +103,10 @@ export class DockerTarget implements InfrastructureTarget {
         port,
         upstream,
         env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        labels: instanceLabels(spec, this.owner),
+        labels: { ...instanceLabels(spec, this.owner), [LABEL.readyProbe]: probe },
         resources: containerResources(spec.resources),
       });
-      this.watchReady(id, spec, upstream);
+      this.watchReady(id, spec, upstream, probe);
       upstreams.push(upstream);
     }
     return upstreams;
@@ -151,7 +152,8 @@ export class DockerTarget implements InfrastructureTarget {
     if (!pending) {
       pending = (async () => {
         const old = await this.docker.getContainer(info.Id).inspect();
-        const port = Number.parseInt(Object.keys(old.Config.ExposedPorts ?? {})[0] ?? '', 10);
+        // the one port we bound: the image may EXPOSE others (a job's own Dockerfile, its base image)
+        const port = Number.parseInt(Object.keys(old.HostConfig.PortBindings ?? {})[0] ?? '', 10);
         const upstream = old.Config.Labels[LABEL.upstream];
         if (!port || !upstream) return undefined;
         log.info({ job: old.Config.Labels[LABEL.job], container: info.Id.slice(0, 12) }, 're-creating a container with the current confinement');
@@ -234,7 +236,7 @@ export class DockerTarget implements InfrastructureTarget {
       if (!id) continue;
       refs.set(keyOf(ref), ref);
       const upstream = c.Labels[LABEL.upstream];
-      if (upstream) this.watchReady(id, ref, upstream);
+      if (upstream) this.watchReady(id, ref, upstream, probeOf(c.Labels));
     }
     if (refs.size > 0) await this.relay.start();
     return [...refs.values()];
@@ -268,15 +270,15 @@ export class DockerTarget implements InfrastructureTarget {
     if (!id || !ref || this.stopping.has(keyOf(ref)) || this.reconfining.has(id)) return;
     log.warn({ job: ref.name, version: ref.version, container: id.slice(0, 12), exitCode: e.Actor?.Attributes?.exitCode }, 'container died');
     this.forget(id);
-    if (upstream) this.watchReady(id, ref, upstream);
+    if (upstream) this.watchReady(id, ref, upstream, probeOf(e.Actor?.Attributes));
     setTimeout(() => void this.report(ref), SETTLE_MS).unref();
   }
 
-  private watchReady(id: string, ref: InstanceRef, upstream: Upstream): void {
+  private watchReady(id: string, ref: InstanceRef, upstream: Upstream, probe: ReadyProbe): void {
     if (this.watches.has(id)) return;
     const abort = new AbortController();
     this.watches.set(id, abort);
-    waitReady([upstream], { timeoutMs: 24 * 3600_000, failed: async () => (abort.signal.aborted ? 'no longer watched' : undefined) })
+    waitReady([upstream], { timeoutMs: 24 * 3600_000, probe, failed: async () => (abort.signal.aborted ? 'no longer watched' : undefined) })
       .then(() => {
         this.ready.add(id);
         void this.report(ref);
@@ -301,6 +303,11 @@ export class DockerTarget implements InfrastructureTarget {
     this.reported.set(key, state.status);
     this.opts.onStatus?.(ref, state);
   }
+}
+
+/** a container started before it carried the label serves the wrapper contract */
+function probeOf(labels: Record<string, string> | undefined): ReadyProbe {
+  return labels?.[LABEL.readyProbe] === 'http' ? 'http' : 'wrapper';
 }
 
 function ignoreStatus(...codes: number[]): (e: unknown) => void {

@@ -11,6 +11,8 @@ export const LABEL = {
   upstream: 'racetrack.upstream',
   /** the CONFINEMENT_VERSION it was started with */
   confinement: 'racetrack.confinement',
+  /** how its readiness shows (ReadyProbe), so it is watched the same way after a restart */
+  readyProbe: 'racetrack.ready-probe',
 } as const;
 
 export function instanceLabels(ref: InstanceRef, owner: string): Record<string, string> {

@@ -1,0 +1,43 @@
+// What the platform reads in a job's own Dockerfile, with Docker's grammar (parser directives, continuations, stages)
+// from a kept parser: the base images its FROM lines pull, and which build args it declares.
+import { DockerfileParser } from 'dockerfile-ast';
+
+export interface DockerfileFacts {
+  /** FROM instructions in the file */
+  froms: number;
+  /** images FROM lines name, in order, without `scratch`, earlier stages, and images named by a variable left unset */
+  baseImages: string[];
+  /** the entries of buildEnv the Dockerfile declares with ARG: the build args it is given */
+  buildArgs: Record<string, string>;
+}
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** `buildEnv` is build_env with the build secrets; a declared one overrides its ARG's default in FROM lines, as in Docker. */
+export function readDockerfile(text: string, buildEnv: Record<string, string>): DockerfileFacts {
+  const df = DockerfileParser.parse(text);
+  const declared = new Set(df.getARGs().flatMap((a) => a.getProperties().map((p) => p.getName())));
+  const buildArgs = Object.fromEntries(Object.entries(buildEnv).filter(([k]) => declared.has(k)));
+  const stages = new Set<string>();
+  const baseImages: string[] = [];
+  const froms = df.getFROMs();
+  for (const from of froms) {
+    const raw = from.getImage();
+    const line = from.getRange().start.line;
+    const stage = from.getBuildStage();
+    if (raw) {
+      let unresolved = false;
+      const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
+        const name = (braced ?? bare)!;
+        const value = buildArgs[name] ?? df.resolveVariable(name, line);
+        if (typeof value !== 'string' || value === '') unresolved = true;
+        return value ?? '';
+      });
+      // stage names are case-insensitive; a stage built FROM an earlier one pulls nothing
+      const known = stages.has(image.toLowerCase()) || image.toLowerCase() === 'scratch';
+      if (!unresolved && !image.includes('$') && !known && !baseImages.includes(image)) baseImages.push(image);
+    }
+    if (stage) stages.add(stage.toLowerCase());
+  }
+  return { froms: froms.length, baseImages, buildArgs };
+}
