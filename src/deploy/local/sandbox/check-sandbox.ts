@@ -16,6 +16,7 @@ const TUN = '/dev/net/tun';
 /** where the staging tmpfs is mounted, in each sandbox's own mount namespace; on the host it stays an empty folder */
 const STAGE_DIR = '/run/racetrack-sandbox';
 const TRIAL_TIMEOUT_MS = 15_000;
+const TRIAL_ATTEMPTS = 3;
 const TUN_FIX = `chmod 0666 ${TUN} (what udev does on most systems)`;
 const USERNS_FIX = 'allow unprivileged user namespaces (sysctl user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1 kernel.apparmor_restrict_unprivileged_userns=0, those this kernel has)';
 
@@ -39,7 +40,14 @@ export async function checkSandbox(trial: { uid: number; gid: number }): Promise
     const job = join(dir, 'job');
     mkdirSync(job);
     if (privileged) chownTree(job, trial.uid, trial.gid);
-    const failure = await runTrial({ ...trial, mounts: [{ path: job, writable: true }], cwd: job, outboundPorts: [], cmd: '/bin/sh', args: ['-c', 'echo ok > written'] }, host);
+    const spec: SandboxSpec = { ...trial, mounts: [{ path: job, writable: true }], cwd: job, outboundPorts: [], cmd: '/bin/sh', args: ['-c', 'echo ok > written'] };
+    // a busy kernel can refuse one namespace setup (bwrap: "loopback: Failed RTM_NEWADDR"): a cause that stays is tried thrice
+    let failure: string | undefined;
+    for (let attempt = 0; attempt < TRIAL_ATTEMPTS; attempt++) {
+      failure = await runTrial(spec, host);
+      if (!failure) break;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
     if (failure) return fail(`a trial sandbox failed: ${failure}`, fixFor(failure));
     if (!existsSync(join(job, 'written'))) return fail('a trial sandbox could not write its folder', 'see "Sandbox" in the README');
     return { ok: true, host };
