@@ -87,6 +87,11 @@ export class AuthService implements CallAuthorizer {
     return user;
   }
 
+  /** An active user as a subject, from the snapshot (a dashboard session names its user by email). */
+  userSubject(email: string): Subject | undefined {
+    return this.subjectOf(`user:${email}`);
+  }
+
   userByKeyFingerprint(fingerprint: string): User | undefined {
     const key = this.users.keyByFingerprint(fingerprint);
     const user = key && this.users.byId(key.userId);

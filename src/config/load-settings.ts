@@ -64,6 +64,8 @@ export interface Settings {
   remoteSshKey?: string;
   /** host uids sandboxed local jobs run as when the server is root, one per running job */
   localSandboxUids: { first: number; last: number };
+  /** a dashboard session ends after this long without a request, in ms */
+  sessionIdleMs: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -99,6 +101,7 @@ const KEYS = {
   localSandboxUids: { env: 'RACETRACK_LOCAL_SANDBOX_UIDS', key: 'local_sandbox_uids' },
   fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
   remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
+  sessionIdleMs: { env: 'RACETRACK_SESSION_IDLE_MS', key: 'session_idle_ms' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -152,6 +155,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     localSandboxUids: uidRange('localSandboxUids', raw('localSandboxUids') ?? '2000000000-2000099999'),
     fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
     remoteSshKey: raw('remoteSshKey') || undefined,
+    sessionIdleMs: int('sessionIdleMs', raw('sessionIdleMs') ?? String(8 * 3600_000), 1000),
   };
   return settings;
 }

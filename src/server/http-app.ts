@@ -1,4 +1,5 @@
-// The one HTTP listener: /health, /metrics, /pub (the gateway), /git (smart HTTP); everything else 404.
+// The one HTTP listener: /health, /metrics, /pub (the gateway), /git (smart HTTP), /lifecycle (the API),
+// /dashboard (an express app); everything else 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleSmartHttp, type SmartHttpDeps } from '../git-receive/index.js';
@@ -13,6 +14,8 @@ export interface HttpAppDeps {
   gateway: Gateway;
   git: SmartHttpDeps;
   lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** the dashboard (express), for /dashboard and below */
+  dashboard: (req: IncomingMessage, res: ServerResponse) => void;
   health: () => Record<string, unknown>;
   metrics: () => string;
   limits: { headTimeoutMs: number; body: BodyLimits; connections: ConnectionLimits };
@@ -85,6 +88,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): vo
   }
   if (handleSmartHttp(req, res, parsed, deps.git)) return;
   if (parsed.pathname.startsWith('/lifecycle/')) return deps.lifecycle(req, res);
+  if (parsed.pathname === '/dashboard' || parsed.pathname.startsWith('/dashboard/')) return deps.dashboard(req, res);
   sendJson(res, 404, { error: `no route for ${req.method} ${parsed.pathname}` });
 }
 

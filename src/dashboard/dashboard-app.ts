@@ -1,0 +1,99 @@
+// The dashboard: an express 5 app under /dashboard, mounted by the one HTTP listener (src/server/http-app.ts),
+// behind the listener's limits on heads, bodies and connections. Server-rendered pages; every form is CSRF-checked.
+import { randomBytes } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import { RtError } from '../core/errors.js';
+import { logger } from '../core/log.js';
+import { pageOf, sendPage, type DashboardDeps } from './context.js';
+import { sessionSubject } from './session-authorizer.js';
+import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.js';
+import { staticFiles } from './static-files.js';
+import { accountRoutes } from './routes/account.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { adminRoutes } from './routes/admin.js';
+import { ErrorPage } from './views/error.js';
+import { BASE } from './views/layout.js';
+
+const log = logger('rt:dashboard');
+/** binds the CSRF token of a visitor not logged in (register, login) to that browser */
+const VISITOR_COOKIE = 'rt_visitor';
+const CSRF_COOKIE = 'rt_csrf';
+/** forms are a few short fields */
+const MAX_FORM_BYTES = 16 * 1024;
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+};
+
+export function createDashboard(deps: DashboardDeps): express.Express {
+  const { services, sessions } = deps;
+  const secure = isHttps(services.settings);
+  const csrf = doubleCsrf({
+    getSecret: () => deps.csrfSecret,
+    getSessionIdentifier: (req) => (req.res?.locals.subject ? sessionCookieOf(req) : visitorOf(req)) ?? '',
+    cookieName: CSRF_COOKIE,
+    cookieOptions: { sameSite: 'lax', path: BASE, secure, httpOnly: true },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+  });
+
+  const r = express.Router();
+  r.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  r.use('/static', staticFiles());
+  r.use((_req, res, next) => {
+    res.set('cache-control', 'no-store'); // pages show tokens and logs
+    next();
+  });
+  r.use(cookieParser());
+  r.use((req, res, next) => {
+    const value = sessionCookieOf(req);
+    const subject = sessionSubject(services.auth, sessions, value);
+    if (subject) res.locals.subject = subject;
+    else if (value) clearSessionCookie(res, services.settings);
+    if (!subject && !visitorOf(req)) {
+      const id = randomBytes(18).toString('base64url');
+      (req.cookies as Record<string, string>)[VISITOR_COOKIE] = id;
+      res.cookie(VISITOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', path: BASE, secure });
+    }
+    next();
+  });
+  r.use(express.urlencoded({ extended: false, limit: MAX_FORM_BYTES, parameterLimit: 20 }));
+  r.use(csrf.doubleCsrfProtection);
+  r.get('/', (_req, res) => res.redirect(303, `${BASE}/jobs`));
+  r.use(accountRoutes(deps));
+  r.use((req, res, next) => {
+    if (res.locals.subject) return next();
+    // an expired session: log in, then back to the page asked for
+    res.redirect(303, `${BASE}/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `${BASE}/jobs`)}`);
+  });
+  r.use(jobsRoutes(deps));
+  r.use(adminRoutes(deps));
+  r.use((req, res) => sendPage(res, ErrorPage({ page: pageOf(req, res), status: 404, message: `no page ${req.path}` }), 404));
+  r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return res.destroy();
+    const page = (status: number, message: string) => sendPage(res, ErrorPage({ page: pageOf(req, res), status, message }), status);
+    if (err === csrf.invalidCsrfTokenError) return page(403, 'This form is out of date or was sent from another site: reload the page and submit it again.');
+    if (err instanceof RtError) return page(err.httpStatus, err.message);
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return page(status, (err as Error).message);
+    log.error({ err, path: req.path }, 'dashboard page failed');
+    return page(500, 'internal error');
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(BASE, r);
+  return app;
+}
+
+function visitorOf(req: Request): string | undefined {
+  const v = (req.cookies as Record<string, unknown> | undefined)?.[VISITOR_COOKIE];
+  return typeof v === 'string' && v ? v : undefined;
+}
