@@ -26,6 +26,7 @@ export function Layout(props: PropsWithChildren<{ title: string; page: PageConte
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{`${props.title} · Racetrack`}</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href={`${BASE}/static/style.css`} />
           {(props.styles ?? []).map((href) => <link rel="stylesheet" href={href} />)}
           {(props.scripts ?? []).map((src) => <script src={src} defer></script>)}
