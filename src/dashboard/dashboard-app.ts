@@ -20,6 +20,8 @@ const log = logger('rt:dashboard');
 /** binds the CSRF token of a visitor not logged in (register, login) to that browser */
 const VISITOR_COOKIE = 'rt_visitor';
 const CSRF_COOKIE = 'rt_csrf';
+/** the pages a visitor without a session may open */
+const OPEN_TO_VISITORS = new Set(['/login', '/register']);
 /** forms are a few short fields */
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -64,15 +66,16 @@ export function createDashboard(deps: DashboardDeps): express.Express {
     }
     next();
   });
+  r.use((req, res, next) => {
+    if (res.locals.subject || OPEN_TO_VISITORS.has(req.path)) return next();
+    // no session, or it expired: log in, then back to the page asked for (before the CSRF check, which would
+    // refuse a form whose session ended)
+    res.redirect(303, `${BASE}/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `${BASE}/jobs`)}`);
+  });
   r.use(express.urlencoded({ extended: false, limit: MAX_FORM_BYTES, parameterLimit: 20 }));
   r.use(csrf.doubleCsrfProtection);
   r.get('/', (_req, res) => res.redirect(303, `${BASE}/jobs`));
   r.use(accountRoutes(deps));
-  r.use((req, res, next) => {
-    if (res.locals.subject) return next();
-    // an expired session: log in, then back to the page asked for
-    res.redirect(303, `${BASE}/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `${BASE}/jobs`)}`);
-  });
   r.use(jobsRoutes(deps));
   r.use(adminRoutes(deps));
   r.use((req, res) => sendPage(res, ErrorPage({ page: pageOf(req, res), status: 404, message: `no page ${req.path}` }), 404));
