@@ -26,6 +26,8 @@ const OPEN_TO_VISITORS = new Set(['/login', '/register']);
 const MAX_FORM_BYTES = 16 * 1024;
 
 const SECURITY_HEADERS = {
+  // a page a job serves under /pub shares this origin: a dashboard window it opens is not scriptable by it
+  'cross-origin-opener-policy': 'same-origin',
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
@@ -40,7 +42,11 @@ export function createDashboard(deps: DashboardDeps): express.Express {
     getSessionIdentifier: (req) => (req.res?.locals.subject ? sessionCookieOf(req) : visitorOf(req)) ?? '',
     cookieName: CSRF_COOKIE,
     cookieOptions: { sameSite: 'lax', path: BASE, secure, httpOnly: true },
-    getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    // forms send it in the body; the live log's EventSource URL carries it as its ticket
+    getCsrfTokenFromRequest: (req) => ((req.body as Record<string, unknown> | undefined)?._csrf ?? (isLogStream(req.path) ? req.query.ticket : undefined)) as string | undefined,
+    // the live log is a GET, yet it must show it was opened by a dashboard page
+    skipCsrfProtection: (req) => (req.method === 'GET' || req.method === 'HEAD') && !isLogStream(req.path),
+    ignoredMethods: [],
   });
 
   const r = express.Router();
@@ -49,6 +55,7 @@ export function createDashboard(deps: DashboardDeps): express.Express {
     next();
   });
   r.use('/static', staticFiles());
+  r.use(navigationsOnly);
   r.use((_req, res, next) => {
     res.set('cache-control', 'no-store'); // pages show tokens and logs
     next();
@@ -95,6 +102,20 @@ export function createDashboard(deps: DashboardDeps): express.Express {
   app.use(BASE, r);
   return app;
 }
+
+/**
+ * Jobs are untrusted and their pages share this origin, so a job's script could fetch a dashboard page with the
+ * user's cookie, read its CSRF token and post a form. Browsers say what a request is for (Fetch Metadata): the
+ * dashboard answers navigations only — and the live log, whose URL carries the page's CSRF token as a ticket.
+ * Clients that send no Sec-Fetch-Mode (curl, old browsers) are not scripts of another page.
+ */
+function navigationsOnly(req: Request, res: Response, next: NextFunction): void {
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode === undefined || mode === 'navigate' || isLogStream(req.path)) return next();
+  res.status(403).type('text/plain').send('the dashboard answers page navigations only');
+}
+
+export const isLogStream = (path: string): boolean => /^\/jobs\/[^/]+\/[^/]+\/logs\/stream$/.test(path);
 
 function visitorOf(req: Request): string | undefined {
   const v = (req.cookies as Record<string, unknown> | undefined)?.[VISITOR_COOKIE];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
-import { CHROMIUM, assertAccessible, launchChromium, logIn, trackedPage, visit } from './browser.js';
+import { CHROMIUM, assertAccessible, launchChromium, logIn, navigateRequest, trackedPage, visit } from './browser.js';
 
 const ADMIN = 'admin@racetrack.local';
 const ADMIN_PASSWORD = 'admin password 1';
@@ -157,6 +157,28 @@ describe('dashboard in chromium', { skip }, () => {
     await page.close();
   });
 
+  test('a job\'s page (same origin) cannot read dashboard pages with the admin\'s cookie, nor script a dashboard window', async () => {
+    const page = await admin.newPage();
+    await page.goto(url('/pub/job/adder/0.0.2/docs')); // the job's own page: its scripts run on this origin
+    const attack = await page.evaluate(async () => {
+      const r = await fetch('/dashboard/admin/escs', { credentials: 'include' });
+      const text = await r.text();
+      const popup = window.open('/dashboard/profile');
+      await new Promise((done) => setTimeout(done, 1500));
+      let popupText: string | null = null;
+      try {
+        popupText = popup?.document?.body?.textContent ?? null;
+      } catch {
+        popupText = null;
+      }
+      return { status: r.status, leaked: /_csrf/.test(text), popupText };
+    });
+    assert.equal(attack.status, 403);
+    assert.equal(attack.leaked, false);
+    assert.doesNotMatch(attack.popupText ?? '', /Profile|_csrf|admin@/);
+    await Promise.all(admin.pages().filter((p) => p !== adminPage).map((p) => p.close()));
+  });
+
   test('login: a wrong password, an unknown email and an inactive account get the same answer', async () => {
     const context = await browser.newContext();
     const { page } = await trackedPage(context);
@@ -189,12 +211,11 @@ describe('dashboard in chromium', { skip }, () => {
     assert.match(await page.locator('[role=alert]').textContent() ?? '', /out of date or was sent from another site/);
     // another site's form: the session cookie rides along (a top-level POST would not, being Lax), no CSRF token
     const session = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)!.value;
-    const crossSite = await fetch(url('/dashboard/profile/token'), {
-      method: 'POST', redirect: 'manual',
-      headers: { cookie: `${SESSION_COOKIE}=${session}`, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
-      body: '',
+    const crossSite = await navigateRequest(url('/dashboard/profile/token'), {
+      headers: { cookie: `${SESSION_COOKIE}=${session}`, origin: 'http://evil.example' }, form: {},
     });
     assert.equal(crossSite.status, 403);
+    assert.match(crossSite.text, /out of date or was sent from another site/);
     assert.deepEqual(pageErrors, []);
     await context.close();
   });
@@ -230,5 +251,27 @@ describe('dashboard in chromium', { skip }, () => {
     server = await server.restart();
     await visit(adminPage, url('/dashboard/profile'), 'Profile');
     assert.deepEqual(adminErrors, [], 'console errors or dialogs on the admin\'s pages');
+  });
+
+  // last: these spend 127.0.0.1's budgets (kept in memory, so a restart would reset them)
+  test('password guessing is throttled per address, and so is registration', async () => {
+    const form = await navigateRequest(url('/dashboard/login'));
+    const jar = form.setCookies.map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+    const post = (path: string, fields: Record<string, string>) => navigateRequest(url(path), { headers: { cookie: jar }, form: { _csrf: csrf, ...fields } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25 && !statuses.includes(429); i++) statuses.push((await post('/dashboard/login', { email: DEV, password: `guess ${i}` })).status);
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses.join(' ')}`);
+    assert.ok(statuses.slice(0, -2).every((st) => st === 401), `statuses: ${statuses.join(' ')}`);
+    const right = await post('/dashboard/login', { email: DEV, password: DEV_PASSWORD });
+    assert.equal(right.status, 429, 'the right password is refused too while the address is blocked');
+    assert.match(right.text, /too many failed attempts/);
+
+    let registered: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 12; i++) {
+      registered = await post('/dashboard/register', { email: `flood${i}@example.com`, password: 'flood password' });
+      if (registered.status === 429) break;
+    }
+    assert.equal(registered?.status, 429);
   });
 });
