@@ -136,6 +136,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
+    pubUrl,
     metrics: () => gateway.metrics.render() + metrics.render() + renderStateGauges(store, deployments, pushes.size),
     limits: {
       headTimeoutMs: settings.headTimeoutMs,
