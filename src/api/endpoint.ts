@@ -1,7 +1,7 @@
 // The shape of an API endpoint and what it is handed; one file per group of endpoints lists them.
 import type { IncomingMessage } from 'node:http';
 import type { AuthThrottle, Subject } from '../auth/index.js';
-import type { ArchiveDeployRequest, DeployOutcome, Reporter } from '../build/index.js';
+import type { ArchiveDeployRequest, DeployOutcome, RemoteDeployRequest, Reporter } from '../build/index.js';
 import type { Services } from '../server/services.js';
 import type { Params } from './router.js';
 
@@ -11,6 +11,8 @@ export interface ApiDeps {
   version: string;
   infrastructureTargets: () => string[];
   deployArchive: (req: ArchiveDeployRequest, reporter: Reporter) => Promise<DeployOutcome>;
+  /** deploys from the manifest's git.remote, fetched by the server */
+  deployRemote: (req: RemoteDeployRequest, reporter: Reporter) => Promise<DeployOutcome>;
   /** the budget of failed authentications per client address, shared with git and ssh */
   throttle: AuthThrottle;
 }

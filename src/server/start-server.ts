@@ -12,7 +12,7 @@ import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { JobsService } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive } from '../build/index.js';
+import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
 import { PluginStore } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
@@ -133,6 +133,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       version: VERSION,
       infrastructureTargets: () => targets.names(),
       deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
+      deployRemote: (req, reporter) => deployFromRemote({
+        repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
+        fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
+      }, req, reporter),
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
