@@ -20,7 +20,7 @@ export class PlatformMetrics {
     ['phase', 'result'], DEPLOY_BUCKETS,
   );
   readonly #cacheHits = new Counter('racetrack_build_cache_hits_total', 'Builds that found their job\'s build cache filled by an earlier build, by job type.', ['job_type']);
-  readonly #cacheMisses = new Counter('racetrack_build_cache_misses_total', 'Builds that started with an empty build cache, by job type.', ['job_type']);
+  readonly #cacheMisses = new Counter('racetrack_build_cache_misses_total', 'Builds that started with an empty build cache, by job type (a job type that keeps nothing there always misses).', ['job_type']);
   readonly #pushes = new Counter('racetrack_pushes_total', 'Git pushes received over SSH or HTTP (counted when their git process ends).', []);
   readonly #idleStops = new Counter('racetrack_idle_stops_total', 'Job versions stopped for being idle, by job.', ['job']);
   readonly #wakes = new Counter('racetrack_wakes_total', 'Idle job versions started again by a call, by job.', ['job']);

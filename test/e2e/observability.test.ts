@@ -87,6 +87,17 @@ describe('deploy/observability with Prometheus', { skip: missingTool && `skipped
     assert.equal(linted.code, 0, linted.stdout + linted.stderr);
   });
 
+  test('the push shows in the server\'s /metrics: one push, one deploy done, each phase timed, a build cache miss', async () => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    assert.match(text, /^racetrack_pushes_total 1$/m);
+    assert.match(text, /^racetrack_deploys_total\{result="done"\} 1$/m);
+    assert.match(text, /^racetrack_deploy_duration_seconds_count\{result="done"\} 1$/m);
+    for (const phase of ['received', 'export', 'build', 'start', 'health', 'ready']) {
+      assert.match(text, new RegExp(`^racetrack_deploy_phase_duration_seconds_count\\{phase="${phase}",result="done"\\} 1$`, 'm'), phase);
+    }
+    assert.match(text, /^racetrack_build_cache_(hits|misses)_total\{job_type="python3"\} 1$/m);
+  });
+
   test('Prometheus scrapes the server and the job through the gateway: up == 1 for both, platform and job metrics stored', async () => {
     const up = await waitFor('both scrape targets up', async () => {
       const result = await samples('up == 1').catch(() => []);
