@@ -5,6 +5,7 @@ import { RtError } from '../core/errors.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerDeploy } from './deploy-command.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerPluginCommands } from './plugin-commands.js';
 import { registerServe } from './serve-command.js';
 
 const program = new Command('racetrack')
@@ -15,6 +16,7 @@ registerServe(program);
 registerConfigCommands(program);
 registerDeploy(program);
 registerJobCommands(program);
+registerPluginCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -58,11 +58,20 @@ export class PluginsService {
     return [...loadedViews, ...skippedViews];
   }
 
-  /** Installs a plugin zip (admin); nothing stays of a refused one. */
-  install(actor: Subject, zip: Buffer): Promise<PluginView> {
+  /**
+   * Installs a plugin zip (admin); nothing stays of a refused one. `readZip` (the upload, bounded by the face) is
+   * called only once the actor is known to be an admin.
+   */
+  async install(actor: Subject, readZip: () => Promise<Buffer>): Promise<PluginView> {
+    this.#requireAdmin(actor, 'plugin.install');
+    let zip: Buffer;
+    try {
+      zip = await readZip();
+      if (zip.length === 0) throw new BadRequestError('plugin: the zip is empty');
+    } catch (e) {
+      throw this.#refused(actor, 'plugin.install', e);
+    }
     return this.#serial(async () => {
-      this.#requireAdmin(actor, 'plugin.install');
-      if (zip.length === 0) throw this.#refused(actor, 'plugin.install', new BadRequestError('plugin: the zip is empty'));
       try {
         const plugin = await this.d.store.install(zip);
         const id = `${plugin.manifest.name}@${plugin.manifest.version}`;
