@@ -107,6 +107,13 @@ describe('plugins', () => {
     assert.equal(installed.code, 0, installed.stderr);
     assert.equal(installed.stdout, 'installed job-type plugin node-script@1.0.0\n');
 
+    // a job whose module does not parse: the push fails with the checker's first lines
+    const broken = await makeJobRepo({ 'job.yaml': 'name: node-broken\njobtype: node-script\nversion: 1.0.0\n', 'perform.mjs': 'export function perform( {\n' });
+    const refusedPush = await pushSsh(server, broken, 'node-broken');
+    assert.notEqual(refusedPush.code, 0);
+    assert.match(refusedPush.stderr, /remote: .*perform\.mjs:\d+/);
+    assert.match(refusedPush.stderr, /remote: .*SyntaxError/);
+
     // a real git push of the sample job, which names node-script:1.0.0
     const repo = await makeJobRepo(Object.fromEntries(['job.yaml', 'perform.mjs'].map((f) => [f, readFileSync(join(EXAMPLE, 'sample', f), 'utf8')])));
     const pushed = await pushSsh(server, repo, 'node-adder');
@@ -159,8 +166,8 @@ describe('plugins', () => {
     };
     await refusedOverApi(await zipOf(exampleFiles((y) => y.replace(/^description: .*\n/m, ''))), 400, /^plugin refused: plugin\.yaml: description: is required$/);
     await refusedOverApi(await zipOf(exampleFiles((y) => y.replace(/^version: .*$/m, 'version: one'))), 400, /version: "one" is not a semantic version/);
-    await refusedOverApi(renameEntry(await zipOf({ ...exampleFiles(), 'ab/x': 'x' }), 'ab/x', '../x'), 400, /^plugin: /);
-    await refusedOverApi(renameEntry(await zipOf({ ...exampleFiles(), xetc: 'x' }), 'xetc', '/etc'), 400, /^plugin: /);
+    await refusedOverApi(renameEntry(await zipOf({ ...exampleFiles(), 'ab/x': 'x' }), 'ab/x', '../x'), 400, /^plugin: zip refused: invalid relative path: \.\.\/x$/);
+    await refusedOverApi(renameEntry(await zipOf({ ...exampleFiles(), xetc: 'x' }), 'xetc', '/etc'), 400, /^plugin: zip refused: absolute path: \/etc$/);
     await refusedOverApi(await zipOf({ ...exampleFiles(), 'passwd': { link: '/etc/passwd' } }), 400, /"passwd" is a link or a special file/);
     await refusedOverApi(await zipOf(exampleFiles((y) => y.replace(/^name: .*$/m, 'name: python3'))), 409, /^plugin python3@1\.0\.0 is already installed$/);
     await refusedOverApi(Buffer.from('not a zip at all'), 400, /not a zip archive/);
