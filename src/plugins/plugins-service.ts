@@ -85,8 +85,9 @@ export class PluginsService {
 
   /** Removes NAME@VERSION, or every installed version of NAME (admin); refused while a deployed version uses it. */
   remove(actor: Subject, name: string, version?: string): Promise<{ name: string; version: string }[]> {
+    const what = version ? `${name}@${version}` : name;
     return this.#serial(async () => {
-      this.#requireAdmin(actor, 'plugin.remove');
+      this.#requireAdmin(actor, 'plugin.remove', what);
       try {
         const removed = this.d.store.remove(name, version, (p) => {
           const users = this.#usersOf(p);
@@ -95,7 +96,7 @@ export class PluginsService {
         this.d.audit.record(actor, 'plugin.remove', { detail: removed.map((r) => `${r.name}@${r.version}`).join(' ') });
         return removed;
       } catch (e) {
-        throw this.#refused(actor, 'plugin.remove', e, version ? `${name}@${version}` : name);
+        throw this.#refused(actor, 'plugin.remove', e, what);
       }
     });
   }
@@ -117,11 +118,11 @@ export class PluginsService {
       .map((v) => `${v.name} v${v.version}`);
   }
 
-  #requireAdmin(actor: Subject, action: string): void {
+  #requireAdmin(actor: Subject, action: string, what?: string): void {
     try {
       this.d.auth.requireAdmin(actor);
     } catch (e) {
-      throw this.#refused(actor, action, e);
+      throw this.#refused(actor, action, e, what);
     }
   }
 
