@@ -48,18 +48,26 @@ It is usable at once, beside the other versions of the same plugin; see docs/plu
   },
 ];
 
-/** The whole of stdin, refused as soon as it passes the bound (the rest is not read). */
+/** Silence allowed on stdin before the upload is given up (as for an HTTP request body). */
+const STDIN_IDLE_MS = 30_000;
+
+/** The whole of stdin, refused as soon as it passes the bound (the rest is not read) or stays silent too long. */
 function readZip(stdin: Readable, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const idle = () => done(() => reject(new BadRequestError(`stdin: nothing arrived for ${STDIN_IDLE_MS / 1000} s`, ['usage: ssh rt plugins install < plugin.zip'])));
+    let timer = setTimeout(idle, STDIN_IDLE_MS);
     const done = (fn: () => void) => {
+      clearTimeout(timer);
       stdin.off('data', onData);
       stdin.off('end', onEnd);
       signal.removeEventListener('abort', onAbort);
       fn();
     };
     const onData = (b: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(idle, STDIN_IDLE_MS);
       size += b.length;
       if (size > MAX_PLUGIN_ZIP_BYTES) return done(() => reject(new BadRequestError(`stdin: the plugin zip is larger than ${MAX_PLUGIN_ZIP_BYTES / 1024 / 1024} MiB`)));
       chunks.push(b);
