@@ -112,6 +112,10 @@ describe('PluginStore', () => {
     assert.ok(!existsSync(dir));
     assert.ok(!existsSync(join(root, 'installed', 'base')), 'the empty NAME folder goes too');
     assert.equal(store.find('job-type', 'base')?.manifest.version, '1.0.0');
+    // NAME alone: its installed versions go, the built-in one stays; with none installed, the built-in one is refused
+    await store.install(await zipOf({ 'plugin.yaml': manifest('base', '4.0.0'), 'plugin.js': MODULE }));
+    assert.deepEqual(store.remove('base', undefined, () => undefined).map((m) => m.version), ['4.0.0']);
+    assert.throws(() => store.remove('base', undefined, () => undefined), /base@1\.0\.0 is built in and cannot be removed/);
   });
   test('a version removed and installed again, or refused and fixed, serves its new module; a skipped copy can be removed', async () => {
     const root = mkdtempSync(join(tmpdir(), 'rt-plugins-'));

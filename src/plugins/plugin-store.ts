@@ -149,7 +149,9 @@ export class PluginStore {
    */
   remove(name: string, version: string | undefined, inUse: (p: LoadedPlugin) => string | undefined): { name: string; version: string }[] {
     const wanted = (n: string | undefined, v: string | undefined) => n === name && (version === undefined || v === version);
-    const matching = this.#loaded.filter((p) => wanted(p.manifest.name, p.manifest.version));
+    const all = this.#loaded.filter((p) => wanted(p.manifest.name, p.manifest.version));
+    // NAME alone means its installed versions: a built-in one beside them stays
+    const matching = version === undefined && all.some((p) => !p.builtIn) ? all.filter((p) => !p.builtIn) : all;
     const skipped = this.#skipped.filter((s) => !s.builtIn && wanted(s.name, s.version));
     if (matching.length + skipped.length === 0) throw new NotFoundError(`no plugin ${version ? `${name}@${version}` : name} is installed`);
     for (const p of matching) {
