@@ -185,7 +185,9 @@ export class PluginStore {
     try {
       module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
     } catch (e) {
-      return skip(`module ${manifest.module} does not load: ${(e as Error).message.split('\n')[0]}`);
+      // a .js file outside a "type": "module" package is loaded as CommonJS, and an ES module then fails obscurely
+      const hint = manifest.module.endsWith('.js') && !declaresModules(dir) ? ' (a plugin module is an ES module: name it .mjs, or put a package.json with "type": "module" beside it)' : '';
+      return skip(`module ${manifest.module} does not load: ${(e as Error).message.split('\n')[0]}${hint}`);
     }
     const problems = this.o.checks[manifest.category](module, manifest);
     if (problems.length) return skip(`module ${manifest.module} does not fit a ${manifest.category} plugin: ${problems.join('; ')}`);
@@ -194,6 +196,15 @@ export class PluginStore {
 
   #changed(): void {
     for (const l of this.#listeners) l();
+  }
+}
+
+/** Whether the plugin's own package.json makes its .js files ES modules. */
+function declaresModules(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+  } catch {
+    return false;
   }
 }
 
