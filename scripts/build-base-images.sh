@@ -91,6 +91,6 @@ if wanted "$NGINX_IMAGE" >/dev/null; then
   bootstrap "$NGINX_IMAGE" nginx-light
   # the package's own site and logs are not used: a job's image brings its config (nginx -c)
   rm -rf "$ROOTFS"/etc/nginx/sites-enabled/* "$ROOTFS"/var/www/html
-  import_rootfs "$NGINX_IMAGE" --change 'STOPSIGNAL SIGQUIT' --change 'CMD ["nginx", "-g", "daemon off;"]'
+  import_rootfs "$NGINX_IMAGE" --change 'CMD ["nginx", "-g", "daemon off;"]'
   docker run --rm "$NGINX_IMAGE" sh -c 'echo "build-base-images: ok, $(nginx -v 2>&1)"'
 fi
