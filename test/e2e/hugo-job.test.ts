@@ -97,14 +97,21 @@ describe('hugo job type, end to end', () => {
     });
   });
 
-  test('a site that does not build fails the push with hugo\'s first error lines, and nothing is deployed', async () => {
-    const repo = await sampleAs('hugo-broken');
+  /** the sample with a page that names a shortcode no template defines */
+  async function brokenSample(name: string): Promise<string> {
+    const repo = await sampleAs(name);
     writeFileSync(join(repo, 'content', 'broken.md'), '---\ntitle: Broken\n---\n\n{{< no-such-shortcode >}}\n');
     await commitAll(repo, 'broken');
-    const r = await pushSsh(server, repo, 'hugo-broken');
+    return repo;
+  }
+  // the site's path: relative on local, /site/ in the image's builder stage
+  const HUGO_ERROR = /"(\/site\/)?content\/broken\.md:5:1": failed to extract shortcode: template for shortcode "no-such-shortcode" not found/;
+
+  test('a site that does not build fails the push with hugo\'s first error lines, and nothing is deployed', async () => {
+    const r = await pushSsh(server, await brokenSample('hugo-broken'), 'hugo-broken');
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /remote: .*hugo failed: .*"content\/broken\.md:5:1": failed to extract shortcode: template for shortcode "no-such-shortcode" not found/);
-    assert.equal((await server.ssh('jobs info hugo-broken 0.0.2 --json')).code === 0, false);
+    assert.match(r.stderr, new RegExp(`remote: .*hugo failed: .*${HUGO_ERROR.source}`));
+    assert.notEqual((await server.ssh('jobs info hugo-broken 0.0.2 --json')).code, 0);
   });
 
   test('attack: links to /etc/passwd and to the data dir in static/ are refused; nothing leaks', async () => {
@@ -155,6 +162,12 @@ describe('hugo job type, end to end', () => {
       const list = await docker.listContainers({ filters: { label: [`racetrack.deployment=${id}`] } });
       assert.equal(list.length, 1);
       assert.equal((await docker.getContainer(list[0]!.Id).inspect()).Config.User, '10000:10000');
+    });
+
+    test('a site that does not build fails the push with hugo\'s error from the builder stage', { skip: skipDocker }, async () => {
+      const r = await pushSsh(server, await brokenSample('hugo-broken-docker'), 'hugo-broken-docker', ['-o', 'infra=docker']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, HUGO_ERROR);
     });
   });
 });
