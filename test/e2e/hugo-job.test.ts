@@ -4,7 +4,7 @@
 // /etc/passwd and to the data dir is refused and leaks nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
@@ -83,9 +83,21 @@ describe('hugo job type, end to end', () => {
       const v = await info('hugo-sample', '0.0.2');
       assert.equal(v.status, 'running');
       assert.deepEqual(v.upstreams, []);
+      // the built files belong to the server, not to the uid the build ran as: nothing of the job's changes them
+      const site = readdirSync(join(server.dataDir, 'builds'), { recursive: true }).map(String).find((p) => p.endsWith('.racetrack-site'));
+      assert.ok(site, 'the built site is in the build folder');
+      assert.equal(statSync(join(server.dataDir, 'builds', site, 'index.html')).uid, process.getuid!());
       const res = await fetch(`${server.httpUrl}/pub/job/hugo-sample/0.0.2/posts`, { headers: { 'X-Racetrack-Auth': server.token }, redirect: 'manual' });
       assert.equal(res.status, 301);
       assert.equal(res.headers.get('location'), '/pub/job/hugo-sample/0.0.2/posts/');
+    });
+
+    test('after a restart of the server the site serves again, still with no process', async () => {
+      server = await server.restart();
+      const page = await pub('/posts/pit-stops/');
+      assert.equal(page.status, 200, page.text);
+      assert.match(page.text, /Pit Stops in Two Seconds/);
+      assert.deepEqual((await info('hugo-sample', '0.0.2')).upstreams, []);
     });
 
     test('traversal through the gateway finds nothing outside the site', async () => {
