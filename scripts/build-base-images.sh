@@ -53,7 +53,7 @@ bootstrap() {
 }
 
 # imports $ROOTFS, slimmed (no package lists, caches, docs or man pages; a Dockerfile runs apt-get update first),
-# as IMAGE with the docker import changes that follow
+# as IMAGE with the docker import changes that follow; then removes it unless KEEP_ROOTFS is set
 import_rootfs() {
   local image=$1
   shift
@@ -66,6 +66,7 @@ import_rootfs() {
       "$@" \
       --message "racetrack: debootstrap $SUITE from $MIRROR" \
       - "$image" >/dev/null
+  [ -n "${KEEP_ROOTFS:-}" ] && return
   rm -rf "$ROOTFS"
   ROOTFS=
 }
@@ -80,17 +81,21 @@ if wanted "$PYTHON3_IMAGE" >/dev/null; then
   docker run --rm "$PYTHON3_IMAGE" python -c 'import sys, venv; print("build-base-images: ok, python", sys.version.split()[0])'
 fi
 
-if wanted "$HUGO_IMAGE" >/dev/null; then
-  bootstrap "$HUGO_IMAGE" hugo,ca-certificates
-  import_rootfs "$HUGO_IMAGE" --change 'CMD ["hugo", "version"]'
-  docker run --rm "$HUGO_IMAGE" sh -c 'echo "build-base-images: ok, $(hugo version | cut -d" " -f1-2)"'
-fi
-
-if wanted "$NGINX_IMAGE" >/dev/null; then
-  # nginx-light is nginx core without the extra modules: what serving files needs
-  bootstrap "$NGINX_IMAGE" nginx-light
-  # the package's own site and logs are not used: a job's image brings its config (nginx -c)
+# hugo's two images come from one debootstrap (the slow part): the builder has hugo, the runtime nginx-light (nginx
+# core, what serving files needs) without hugo
+want_hugo=$(wanted "$HUGO_IMAGE" >/dev/null && echo 1 || true)
+want_nginx=$(wanted "$NGINX_IMAGE" >/dev/null && echo 1 || true)
+if [ -n "$want_hugo$want_nginx" ]; then
+  bootstrap "$HUGO_IMAGE and $NGINX_IMAGE" hugo,nginx-light,ca-certificates
+  # the package's own site is not used: a job's image brings its config (nginx -c)
   rm -rf "$ROOTFS"/etc/nginx/sites-enabled/* "$ROOTFS"/var/www/html
-  import_rootfs "$NGINX_IMAGE" --change 'CMD ["nginx", "-g", "daemon off;"]'
-  docker run --rm "$NGINX_IMAGE" sh -c 'echo "build-base-images: ok, $(nginx -v 2>&1)"'
+  if [ -n "$want_hugo" ]; then
+    KEEP_ROOTFS=1 import_rootfs "$HUGO_IMAGE" --change 'CMD ["hugo", "version"]'
+    docker run --rm "$HUGO_IMAGE" sh -c 'echo "build-base-images: ok, $(hugo version | cut -d" " -f1-2)"'
+  fi
+  if [ -n "$want_nginx" ]; then
+    chroot "$ROOTFS" dpkg --purge hugo >/dev/null
+    import_rootfs "$NGINX_IMAGE" --change 'CMD ["nginx", "-g", "daemon off;"]'
+    docker run --rm "$NGINX_IMAGE" sh -c 'echo "build-base-images: ok, $(nginx -v 2>&1)"'
+  fi
 fi
