@@ -1,7 +1,8 @@
 // Which file of a static site's folder a request path names, confined to that folder: the path is decoded once and
 // refused with dot segments, backslashes or NUL; every symlink is resolved and whatever leads outside the folder
-// counts as missing (a site must not serve /etc/passwd or the data dir through a link). A folder is its index.html.
-import { realpath, stat } from 'node:fs/promises';
+// counts as missing (a site must not serve /etc/passwd or the data dir through a link), and so does everything when
+// the site's folder itself is a link. A folder is its index.html.
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export type StaticFile =
@@ -22,6 +23,8 @@ export async function locateStaticFile(root: string, relPath: string): Promise<S
   if (decoded.includes('\0') || decoded.includes('\\')) return { kind: 'bad', error: 'the path must not contain backslashes or NUL' };
   if (decoded.split('/').some((s) => s === '.' || s === '..')) return { kind: 'bad', error: 'the path must not contain "." or ".." segments' };
 
+  // the folder itself is no link either: one swapped in for it would make anything it points to "inside"
+  if (!(await lstat(root).catch(() => undefined))?.isDirectory()) return { kind: 'missing' };
   const realRoot = await realpath(root);
   const inside = async (path: string): Promise<string | undefined> => {
     const real = await realpath(path).catch(() => undefined);

@@ -51,7 +51,12 @@ before(async () => {
   symlinkSync('css/site.css', join(site, 'inner.css'));
 
   const routes = new RouteTable();
-  routes.replaceAll([{ name: 'site', version: '1.0.0', status: 'running', upstreams: [], publicEndpoints: [], promoted: true, staticRoot: site }]);
+  // a site whose folder was swapped for a link to the data dir
+  symlinkSync(join(tmp, 'data'), join(tmp, 'builds', 'swapped'));
+  routes.replaceAll([
+    { name: 'site', version: '1.0.0', status: 'running', upstreams: [], publicEndpoints: [], promoted: true, staticRoot: site },
+    { name: 'swapped', version: '1.0.0', status: 'running', upstreams: [], publicEndpoints: [], promoted: true, staticRoot: join(tmp, 'builds', 'swapped') },
+  ]);
   gateway = createGateway({ routes, authorizer, authRequired: true, asyncTasks: new InMemoryAsyncTaskStore(), asyncPollTimeoutMs: 5_000 });
   front = http.createServer((req, res) => gateway.handleRequest(req, res));
   front.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
@@ -173,6 +178,9 @@ describe('a static site served by the gateway', () => {
       assert.equal(r.status, 404, path);
       assert.ok(!r.text.includes(SECRET) && !r.text.includes('root:'), path);
     }
+    const swapped = await call('/pub/job/swapped/1.0.0/secret.txt');
+    assert.equal(swapped.status, 404, 'a site folder that is a link serves nothing');
+    assert.ok(!swapped.text.includes(SECRET));
     const inner = await call('/inner.css');
     assert.equal(inner.status, 200);
     assert.equal(inner.text, 'body { color: red }');
