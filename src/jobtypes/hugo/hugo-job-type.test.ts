@@ -30,6 +30,13 @@ describe('the hugo job type', () => {
     assert.match(hugo.validateExtra({ theme: 'x' }).join(), /^theme: unknown field of the hugo job type \(known: site_title\)/);
   });
 
+  test('a RACETRACK_HUGO that is not there fails the build naming the setting and the fix', async () => {
+    const { manifest } = loadManifest(readFileSync(join(SAMPLE, 'job.yaml'), 'utf8'), { path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (_, e) => hugo.validateExtra(e) });
+    const ctx = { jobDir: SAMPLE, manifest, buildEnv: {}, reporter: new Reporter(), setting: () => '/nonexistent/hugo', cacheDir: tmpdir(), run: async () => '' };
+    await assert.rejects(hugo.buildProcess!(ctx), (e: Error & { details?: string[] }) =>
+      /^RACETRACK_HUGO: \/nonexistent\/hugo is not installed on this server$/.test(e.message) && /set RACETRACK_HUGO/.test(e.details!.join()));
+  });
+
   describe('the image recipe', () => {
     const work = mkdtempSync(join(tmpdir(), 'rt-hugo-recipe-'));
     after(() => rmSync(work, { recursive: true, force: true }));
