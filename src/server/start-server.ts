@@ -82,6 +82,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
     images = new ImageBuilder(engine, settings.dockerImageRetention);
+    await sandbox.fenceOff(await engine.bridgeSubnets(), 'Docker containers');
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
       engine,
