@@ -87,11 +87,9 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
     if (decision.ok) caller = decision.caller;
   }
 
-  const refuse = (status: number, error: string, allow?: string): RefusedCall =>
-    ({ ok: false, status, error, jobName: name, jobVersion: route.version, tracingId, metrics: state.metrics, ...(allow ? { allow } : {}) });
   if (route.staticRoot) {
     // its files and the platform's probes: nothing to upgrade, post to or run asynchronously
-    if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuse(405, `job "${name}" is a static site: it answers GET and HEAD`, 'GET, HEAD');
+    if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuseRouted(state, tracingId, 405, `job "${name}" is a static site: it answers GET and HEAD`, 'GET, HEAD');
     const platform = platformPathOf(relPath);
     return { ok: true, state, path: rest, rest, headers: [], caller, tracingId, ...(platform ? { platform } : { staticRoot: route.staticRoot }) };
   }
@@ -99,9 +97,9 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   let upstreamPath = state.prefix + rest;
   if (route.proxyMode) {
     const mapped = mapProxiedPath(route.proxyMode, rest, relPath);
-    if (mapped.kind === 'none') return refuse(404, `job "${name}" passes only ${state.jobRoot}/… to its server (proxy_mode: forward)`);
+    if (mapped.kind === 'none') return refuseRouted(state, tracingId, 404, `job "${name}" passes only ${state.jobRoot}/… to its server (proxy_mode: forward)`);
     if (mapped.kind === 'platform') {
-      if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuse(405, `${mapped.path} of job "${name}" is answered by the platform, to GET and HEAD`, 'GET, HEAD');
+      if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuseRouted(state, tracingId, 405, `${mapped.path} of job "${name}" is answered by the platform, to GET and HEAD`, 'GET, HEAD');
       return { ok: true, state, path: mapped.path, rest, headers: [], caller, tracingId, platform: mapped.path };
     }
     upstreamPath = mapped.path;
@@ -119,6 +117,11 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   // Only the gateway names the caller: a client's own X-Caller-Name was dropped when scanned.
   if (caller) headers.push('x-caller-name', caller.name);
   return { ok: true, state, path: upstreamPath, rest, headers, caller, tracingId };
+}
+
+/** A refusal of a call that found its version (a path or method that version does not take). */
+function refuseRouted(state: RouteState, tracingId: string, status: number, error: string, allow?: string): RefusedCall {
+  return { ok: false, status, error, jobName: state.route.name, jobVersion: state.route.version, tracingId, metrics: state.metrics, ...(allow ? { allow } : {}) };
 }
 
 /** No running match: tell a bad name or spec (400) from an unknown job or version (404) from one not ready yet (503). */
