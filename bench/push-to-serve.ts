@@ -8,6 +8,7 @@ import { commitAll, FIXTURES, makeJobRepo, pushSsh, startTestServer, writeFile }
 import { freePort } from '../src/deploy/index.js';
 import { WRAPPER_DIR, SWAGGER_UI_DIR } from '../src/jobtypes/python3/python3-job-type.js';
 import { firstAnswer, median } from './first-answer.js';
+import { pushToServeHugo } from './push-to-serve-hugo.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -53,6 +54,9 @@ try {
   console.log(`  push → first 42 through pub   median ${p.toFixed(0)} ms  (min ${Math.min(...pushes).toFixed(0)}, max ${Math.max(...pushes).toFixed(0)})`);
   console.log(`  baseline: wrapper start → 42  median ${b.toFixed(0)} ms`);
   console.log(`  ratio push/baseline           ${(p / b).toFixed(2)}x   goal: push under 1000 ms`);
+  const hugo = await pushToServeHugo(server, RUNS);
+  const h = median(hugo);
+  console.log(`  hugo sample, warm cache: push → first page  median ${h.toFixed(0)} ms  (min ${Math.min(...hugo).toFixed(0)}, max ${Math.max(...hugo).toFixed(0)}); python3 above ${p.toFixed(0)} ms; ratio hugo/python3 ${(h / p).toFixed(2)}x   goal: hugo under 2000 ms`);
 } finally {
   await server.cleanup();
 }
