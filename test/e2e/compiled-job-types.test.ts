@@ -1,0 +1,127 @@
+// The golang and rust job types through real pushes: Racetrack's samples (the golang one importing
+// github.com/pkg/errors through an offline file:// GOPROXY, the rust one its crates through an offline cargo
+// directory source) on the local target (sandboxed build, binary on the inherited socket) and on docker (a
+// multi-stage image), called through /pub; compile errors name the job's file and line in the push and the deploy log.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { dockerAvailable } from '../../src/deploy/docker/index.js';
+import { callJob, commitAll, makeJobRepo, pushSsh, ROOT, startTestServer, tempDir, type TestServer } from '../harness.js';
+
+const engine = await dockerAvailable();
+const noDocker = engine ? false : 'skipped: no Docker engine';
+
+/** a fixture renamed, so one sample deploys as two jobs (one per target) */
+async function renamed(fixture: string, name: string, edit: (yaml: string) => string = (y) => y): Promise<string> {
+  const repo = await makeJobRepo(fixture);
+  writeFileSync(join(repo, 'job.yaml'), edit(readFileSync(join(repo, 'job.yaml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`)));
+  await commitAll(repo, 'renamed');
+  return repo;
+}
+
+function script(name: string, ...args: string[]): void {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', name), ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+describe('golang and rust job types, deployed by push', () => {
+  let server: TestServer;
+  const deployments = new Set<string>();
+  before(async () => {
+    const offline = tempDir('rt-offline-');
+    script('offline-go-proxy.sh', join(offline, 'goproxy'), 'golang-github-pkg-errors-dev');
+    script('offline-cargo-source.sh', join(offline, 'cargo-home'));
+    server = await startTestServer({
+      env: { RACETRACK_GOPROXY: `file://${join(offline, 'goproxy')}`, RACETRACK_GOSUMDB: 'off', RACETRACK_CARGO_HOME: join(offline, 'cargo-home') },
+    });
+  });
+  after(async () => {
+    await server.cleanup();
+    if (!engine) return;
+    // docker jobs outlive the server by design: remove what this suite left
+    const docker = new Docker();
+    for (const id of deployments) {
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
+        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      }
+    }
+  });
+
+  const perform = (job: string, body: unknown) => callJob(server, `/pub/job/${job}/latest/api/v1/perform`, { body });
+  const badJson = (job: string) => fetch(`${server.httpUrl}/pub/job/${job}/latest/api/v1/perform`, {
+    method: 'POST', headers: { 'X-Racetrack-Auth': server.token, 'content-type': 'application/json' }, body: '{"numbers": [1,',
+  });
+  const remember = async (job: string) => {
+    const r = await server.ssh(`jobs info ${job} latest --json`);
+    deployments.add((JSON.parse(r.stdout) as { deployment_id: string }).deployment_id);
+  };
+
+  test('golang on local: the sample adds through /pub; a Perform error is 500, bad JSON 400; docs and metrics', async () => {
+    const r = await pushSsh(server, await makeJobRepo('golang-sample'), 'golang-sample');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Compiling the golang job/);
+    assert.equal((await perform('golang-sample', { numbers: [40, 2] })).json, 42);
+    const failed = await perform('golang-sample', {});
+    assert.equal(failed.status, 500);
+    assert.deepEqual(failed.json, { error: '\'numbers\' parameter was not given', type: 'errors.fundamental' });
+    assert.equal((await badJson('golang-sample')).status, 400);
+    assert.match((await callJob(server, '/pub/job/golang-sample/latest/docs')).text, /swagger/i);
+    assert.match((await callJob(server, '/pub/job/golang-sample/latest/metrics')).text, /request_duration/);
+  });
+
+  test('golang: a compile error fails the push naming the file and line, in the push and in the deploy log', async () => {
+    const repo = await makeJobRepo({
+      'job.yaml': 'name: go-broken\nowner_email: dev@example.com\njobtype: golang\nversion: 0.0.1\n',
+      'go.mod': 'module broken\n\ngo 1.16\n',
+      'perform.go': 'package broken\n\nfunc Perform(input map[string]interface{}) (interface{}, error) {\n\treturn undefinedThing, nil\n}\n',
+    });
+    const r = await pushSsh(server, repo, 'go-broken');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /go build failed: perform\.go:4:9: undefined: undefinedThing/);
+    const [deploy] = JSON.parse((await server.ssh('deploys list go-broken --json')).stdout) as { id: string; status: string }[];
+    assert.equal(deploy!.status, 'failed');
+    assert.match((await server.ssh(`deploys show ${deploy!.id}`)).stdout, /perform\.go:4:9: undefined: undefinedThing/);
+  });
+
+  test('rust on local: the sample adds through /pub; a panic in perform is 500, bad JSON 400', async () => {
+    const r = await pushSsh(server, await makeJobRepo('rust-sample'), 'rust-sample');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await perform('rust-sample', { numbers: [40, 2] })).json, 42);
+    const failed = await perform('rust-sample', { numbers: 'x' });
+    assert.equal(failed.status, 500);
+    assert.equal((failed.json as { type: string }).type, 'panic');
+    assert.equal((await badJson('rust-sample')).status, 400);
+  });
+
+  test('rust, named with the deprecated lang: field: a compile error names the job\'s file and line', async () => {
+    const repo = await makeJobRepo({
+      'job.yaml': 'name: rust-broken\nowner_email: dev@example.com\nlang: rust\nversion: 0.0.1\n',
+      'mod.rs': 'use serde_json::Value;\nuse std::collections::HashMap;\n\npub fn perform(input: HashMap<String, Value>) -> Value {\n    undefined_thing\n}\n',
+    });
+    const r = await pushSsh(server, repo, 'rust-broken');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /lang is deprecated/);
+    assert.match(r.stderr, /cargo build failed: mod\.rs:5:5: error\[E0425\]: cannot find value `undefined_thing`/);
+  });
+
+  test('golang on docker: the sample\'s image serves perform through /pub', { skip: noDocker }, async () => {
+    const r = await pushSsh(server, await renamed('golang-sample', 'golang-sample-docker'), 'golang-sample-docker', ['-o', 'infra=docker']);
+    await remember('golang-sample-docker').catch(() => {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await perform('golang-sample-docker', { numbers: [40, 2] })).json, 42);
+    assert.equal((await perform('golang-sample-docker', {})).status, 500);
+    assert.equal((await badJson('golang-sample-docker')).status, 400);
+  });
+
+  test('rust on docker: the sample\'s image serves perform through /pub', { skip: noDocker }, async () => {
+    const r = await pushSsh(server, await renamed('rust-sample', 'rust-sample-docker'), 'rust-sample-docker', ['-o', 'infra=docker']);
+    await remember('rust-sample-docker').catch(() => {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await perform('rust-sample-docker', { numbers: [40, 2] })).json, 42);
+    assert.equal((await perform('rust-sample-docker', { numbers: 'x' })).status, 500);
+    assert.equal((await badJson('rust-sample-docker')).status, 400);
+  });
+});
