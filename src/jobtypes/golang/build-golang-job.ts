@@ -2,7 +2,7 @@
 // directive), and `go build` makes one static binary. Module downloads go through the operator's GOPROXY/GOSUMDB.
 // The server only writes the generated module (a template); every step that reads the job runs through `run`,
 // which the platform confines like the target confines builds.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,8 @@ export async function buildGolangJob(opts: GolangBuildOptions): Promise<void> {
   const toolchain = await goToolchain();
   const run = opts.run ?? unconfined(opts.onOutput);
   const template = mkdtempSync(join(tmpdir(), 'rt-go-main-'));
+  // the build's own uid reads it (shown read-only in its sandbox); it holds nothing secret
+  chmodSync(template, 0o755);
   try {
     writeMainModule(template, { dir: opts.jobDir, location: resolve(opts.jobDir), goMod }, opts.wrapperDir);
     const readOnlyPaths = [template, toolchain.goroot, ...goproxyPaths(opts.goproxy)];

@@ -3,7 +3,7 @@
 // The server only writes the generated crate (a template); every step that reads the job runs through `run`,
 // which the platform confines like the target confines builds.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,8 @@ export async function buildRustJob(opts: RustBuildOptions): Promise<void> {
   // a name of its own, so builds sharing the target dir never overwrite each other's binary
   const crateName = `rtjob-${randomBytes(6).toString('hex')}`;
   const template = mkdtempSync(join(tmpdir(), 'rt-rust-crate-'));
+  // the build's own uid reads it (shown read-only in its sandbox); it holds nothing secret
+  chmodSync(template, 0o755);
   const release = join(opts.targetDir, 'release');
   try {
     mkdirSync(join(template, 'src'));
