@@ -54,9 +54,22 @@ describe('golang and rust job types, deployed by push', () => {
   const badJson = (job: string) => fetch(`${server.httpUrl}/pub/job/${job}/latest/api/v1/perform`, {
     method: 'POST', headers: { 'X-Racetrack-Auth': server.token, 'content-type': 'application/json' }, body: '{"numbers": [1,',
   });
-  const remember = async (job: string) => {
+  /** the job's container, remembered for removal */
+  const containerOf = async (job: string) => {
     const r = await server.ssh(`jobs info ${job} latest --json`);
-    deployments.add((JSON.parse(r.stdout) as { deployment_id: string }).deployment_id);
+    const { deployment_id: id } = JSON.parse(r.stdout) as { deployment_id: string };
+    deployments.add(id);
+    const docker = new Docker();
+    const [c] = await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } });
+    return docker.getContainer(c!.Id).inspect();
+  };
+  /** the image that runs is the small runtime stage: a non-root user, and nothing of the build's sources or settings */
+  const assertRuntimeImage = async (job: string) => {
+    const container = await containerOf(job);
+    assert.equal(container.Config.User, '10000:10000');
+    assert.doesNotMatch(container.Config.Env.join('\n'), /GOPROXY|GOSUMDB|CARGO_HOME|RUSTFLAGS/);
+    const history = await new Docker().getImage(container.Image).history() as { CreatedBy: string }[];
+    assert.doesNotMatch(history.map((h) => h.CreatedBy).join('\n'), /goproxy|cargo-sources|GOPROXY|CARGO_HOME/);
   };
 
   test('golang on local: the sample adds through /pub; a Perform error is 500, bad JSON 400; docs and metrics', async () => {
@@ -109,8 +122,8 @@ describe('golang and rust job types, deployed by push', () => {
 
   test('golang on docker: the sample\'s image serves perform through /pub', { skip: noDocker }, async () => {
     const r = await pushSsh(server, await renamed('golang-sample', 'golang-sample-docker'), 'golang-sample-docker', ['-o', 'infra=docker']);
-    await remember('golang-sample-docker').catch(() => {});
     assert.equal(r.code, 0, r.stderr);
+    await assertRuntimeImage('golang-sample-docker');
     assert.equal((await perform('golang-sample-docker', { numbers: [40, 2] })).json, 42);
     assert.equal((await perform('golang-sample-docker', {})).status, 500);
     assert.equal((await badJson('golang-sample-docker')).status, 400);
@@ -118,8 +131,8 @@ describe('golang and rust job types, deployed by push', () => {
 
   test('rust on docker: the sample\'s image serves perform through /pub', { skip: noDocker }, async () => {
     const r = await pushSsh(server, await renamed('rust-sample', 'rust-sample-docker'), 'rust-sample-docker', ['-o', 'infra=docker']);
-    await remember('rust-sample-docker').catch(() => {});
     assert.equal(r.code, 0, r.stderr);
+    await assertRuntimeImage('rust-sample-docker');
     assert.equal((await perform('rust-sample-docker', { numbers: [40, 2] })).json, 42);
     assert.equal((await perform('rust-sample-docker', { numbers: 'x' })).status, 500);
     assert.equal((await badJson('rust-sample-docker')).status, 400);
