@@ -85,12 +85,14 @@ describe('golang and rust job types, deployed by push', () => {
     assert.match((await callJob(server, '/pub/job/golang-sample/latest/metrics')).text, /request_duration/);
   });
 
+  const goBroken = (name: string) => makeJobRepo({
+    'job.yaml': `name: ${name}\nowner_email: dev@example.com\njobtype: golang\nversion: 0.0.1\n`,
+    'go.mod': 'module broken\n\ngo 1.16\n',
+    'perform.go': 'package broken\n\nfunc Perform(input map[string]interface{}) (interface{}, error) {\n\treturn undefinedThing, nil\n}\n',
+  });
+
   test('golang: a compile error fails the push naming the file and line, in the push and in the deploy log', async () => {
-    const repo = await makeJobRepo({
-      'job.yaml': 'name: go-broken\nowner_email: dev@example.com\njobtype: golang\nversion: 0.0.1\n',
-      'go.mod': 'module broken\n\ngo 1.16\n',
-      'perform.go': 'package broken\n\nfunc Perform(input map[string]interface{}) (interface{}, error) {\n\treturn undefinedThing, nil\n}\n',
-    });
+    const repo = await goBroken('go-broken');
     const r = await pushSsh(server, repo, 'go-broken');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /go build failed: perform\.go:4:9: undefined: undefinedThing/);
@@ -136,5 +138,11 @@ describe('golang and rust job types, deployed by push', () => {
     assert.equal((await perform('rust-sample-docker', { numbers: [40, 2] })).json, 42);
     assert.equal((await perform('rust-sample-docker', { numbers: 'x' })).status, 500);
     assert.equal((await badJson('rust-sample-docker')).status, 400);
+  });
+
+  test('golang on docker: a compile error names the file and line in the push', { skip: noDocker }, async () => {
+    const r = await pushSsh(server, await goBroken('go-broken-docker'), 'go-broken-docker', ['-o', 'infra=docker']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /perform\.go:4:9: undefined: undefinedThing/);
   });
 });
