@@ -12,7 +12,9 @@ import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { JobsService } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive } from '../build/index.js';
+import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
+import { loadManifest } from '../manifest/index.js';
+import { RACETRACK_VERSION } from '../core/version.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
 import { PluginStore } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
@@ -27,7 +29,7 @@ import { CallRecorder } from './call-recorder.js';
 import { renderPlatformMetrics } from './platform-metrics.js';
 
 const log = logger('rt:server');
-const VERSION = '0.1.0';
+const VERSION = RACETRACK_VERSION;
 const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface RunningServer {
@@ -127,6 +129,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       version: VERSION,
       infrastructureTargets: () => targets.names(),
       deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
+      validateManifest: (text) => loadManifest(text, {
+        path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
+      }),
+      deployRemote: (req, reporter) => deployFromRemote({
+        repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
+        fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
+      }, req, reporter),
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
