@@ -122,6 +122,18 @@ describe('golang and rust job types, deployed by push', () => {
     assert.match(r.stderr, /cargo build failed: mod\.rs:5:5: error\[E0425\]: cannot find value `undefined_thing`/);
   });
 
+  test('a local build is confined: a job that reads the server\'s database at compile time sees no such file', async () => {
+    const db = join(server.dataDir, 'racetrack.db');
+    const repo = await makeJobRepo({
+      'job.yaml': 'name: rust-snoop\nowner_email: dev@example.com\njobtype: rust\nversion: 0.0.1\n',
+      'mod.rs': `use serde_json::{json, Value};\nuse std::collections::HashMap;\n\nconst STOLEN: &str = include_str!(${JSON.stringify(db)});\n\npub fn perform(_input: HashMap<String, Value>) -> Value {\n    json!(STOLEN.len())\n}\n`,
+    });
+    const r = await pushSsh(server, repo, 'rust-snoop');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cargo build failed: mod\.rs:4:\d+: error: couldn't read .*racetrack\.db.*No such file or directory/);
+    assert.doesNotMatch(r.stderr, /SQLite format/);
+  });
+
   test('golang on docker: the sample\'s image serves perform through /pub', { skip: noDocker }, async () => {
     const r = await pushSsh(server, await renamed('golang-sample', 'golang-sample-docker'), 'golang-sample-docker', ['-o', 'infra=docker']);
     assert.equal(r.code, 0, r.stderr);

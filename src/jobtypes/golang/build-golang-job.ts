@@ -108,7 +108,7 @@ export async function buildGolangJob(opts: GolangBuildOptions): Promise<void> {
     const readOnlyPaths = [template, toolchain.goroot, ...goproxyPaths(opts.goproxy)];
     const env = golangBuildEnv({ ...opts, path: `${join(toolchain.goroot, 'bin')}:/usr/local/bin:/usr/bin:/bin`, home: opts.workDir });
     await run('cp', ['-R', `${template}/.`, opts.workDir], { what: 'copying the generated main module', env, cwd: opts.jobDir, readOnlyPaths });
-    rmSync(opts.outFile, { force: true });
+    rmSync(opts.outFile, { recursive: true, force: true });
     // go's messages go to stdout, so the step's result holds them whether the build worked or not
     const output = await run('/bin/sh', ['-c', '"$@" 2>&1 || true', 'go-build', toolchain.go, 'build', '-trimpath', '-ldflags=-s -w', '-o', resolve(opts.outFile), '.'],
       { what: 'go build', env, cwd: opts.workDir, readOnlyPaths });

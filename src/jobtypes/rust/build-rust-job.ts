@@ -102,7 +102,7 @@ export async function buildRustJob(opts: RustBuildOptions): Promise<void> {
     // cargo's messages go to stdout, so the step's result holds them whether the build worked or not
     const output = await step('/bin/sh', ['-c', '"$@" 2>&1 || true', 'cargo-build', toolchain.cargo, 'build', '--release'], 'cargo build');
     if (!existsSync(join(release, crateName))) throw compileError(output);
-    rmSync(opts.outFile, { force: true });
+    rmSync(opts.outFile, { recursive: true, force: true });
     await step('cp', [join(release, crateName), resolve(opts.outFile)], 'copying the binary');
   } finally {
     rmSync(template, { recursive: true, force: true });
