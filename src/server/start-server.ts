@@ -16,7 +16,7 @@ import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromA
 import { loadManifest } from '../manifest/index.js';
 import { RACETRACK_VERSION } from '../core/version.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
-import { PluginStore } from '../plugins/index.js';
+import { PluginStore, PluginsService } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
 import { RouteTable, createGateway } from '../router/index.js';
@@ -82,6 +82,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
     images = new ImageBuilder(engine, settings.dockerImageRetention);
+    await sandbox.fenceOff(await engine.bridgeSubnets(), 'Docker containers');
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
       engine,
@@ -104,7 +105,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
-  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
+  const pluginsService = new PluginsService({ store: plugins, auth, audit, deployedVersions: () => store.versions() });
+  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, plugins: pluginsService, publicUrl };
 
   const pushes = new PushRegistry();
   const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
