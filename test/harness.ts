@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'jobs');
+/** node arguments that run the `racetrack` binary from the TypeScript sources (bin/racetrack.js runs the built dist/) */
+export const RACETRACK_FROM_SOURCE = ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli', 'main.ts')];
 
 export interface RunResult {
   code: number;
@@ -30,7 +32,7 @@ export interface TestServer {
   kill(): Promise<void>;
   /** start again on the same data dir (new ports) */
   restart(): Promise<TestServer>;
-  ssh(command: string, input?: string): Promise<RunResult>;
+  ssh(command: string, input?: string | Buffer): Promise<RunResult>;
   sshUrl(name: string): string;
   httpGitUrl(name: string, token?: string): string;
   cleanup(): Promise<void>;
@@ -48,11 +50,20 @@ export function makeSshKey(dir: string, name = 'id_ed25519'): string {
   return path;
 }
 
-export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; token?: string; keyPath?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  token?: string;
+  keyPath?: string;
+  /** node arguments that run the binary; default RACETRACK_FROM_SOURCE */
+  binary?: string[];
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir('rt-data-');
   const token = opts.token ?? `rt_test_${randomBytes(16).toString('hex')}`;
   const keyPath = opts.keyPath ?? makeSshKey(dataDir, 'admin_key');
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), 'serve'], {
+  const proc = spawn(process.execPath, [...(opts.binary ?? RACETRACK_FROM_SOURCE), 'serve'], {
     env: {
       ...process.env,
       RACETRACK_DATA_DIR: dataDir,
@@ -119,7 +130,7 @@ export function gitSshEnv(keyPath: string): Record<string, string> {
   return { GIT_SSH_COMMAND: ['ssh', ...args].join(' ') };
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

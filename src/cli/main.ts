@@ -5,6 +5,7 @@ import { RtError } from '../core/errors.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerDeploy } from './deploy-command.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerPluginCommands } from './plugin-commands.js';
 import { registerServe } from './serve-command.js';
 import { registerValidate } from './validate-command.js';
 import { registerVersion } from './version-command.js';
@@ -19,6 +20,7 @@ registerDeploy(program);
 registerJobCommands(program);
 registerValidate(program);
 registerVersion(program);
+registerPluginCommands(program);
 
 try {
   await program.parseAsync(process.argv);

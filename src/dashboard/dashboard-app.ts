@@ -13,6 +13,8 @@ import { staticFiles } from './static-files.js';
 import { accountRoutes } from './routes/account.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { adminRoutes } from './routes/admin.js';
+import { pluginsRoutes } from './routes/plugins.js';
+import { PLUGIN_INSTALL_PATH } from './views/plugins.js';
 import { ErrorPage } from './views/error.js';
 import { BASE } from './views/layout.js';
 
@@ -42,8 +44,8 @@ export function createDashboard(deps: DashboardDeps): express.Express {
     getSessionIdentifier: (req) => (req.res?.locals.subject ? sessionCookieOf(req) : visitorOf(req)) ?? '',
     cookieName: CSRF_COOKIE,
     cookieOptions: { sameSite: 'lax', path: BASE, secure, httpOnly: true },
-    // forms send it in the body; the live log's EventSource URL carries it as its ticket
-    getCsrfTokenFromRequest: (req) => ((req.body as Record<string, unknown> | undefined)?._csrf ?? (isLogStream(req.path) ? req.query.ticket : undefined)) as string | undefined,
+    // forms send it in the body; the live log's EventSource URL and the plugin upload's action carry it as a ticket
+    getCsrfTokenFromRequest: (req) => ((req.body as Record<string, unknown> | undefined)?._csrf ?? (carriesTicket(req.path) ? req.query.ticket : undefined)) as string | undefined,
     // the live log is a GET, yet it must show it was opened by a dashboard page
     skipCsrfProtection: (req) => (req.method === 'GET' || req.method === 'HEAD') && !isLogStream(req.path),
     ignoredMethods: [],
@@ -85,6 +87,7 @@ export function createDashboard(deps: DashboardDeps): express.Express {
   r.use(accountRoutes(deps));
   r.use(jobsRoutes(deps));
   r.use(adminRoutes(deps));
+  r.use(pluginsRoutes(deps));
   r.use((req, res) => sendPage(res, ErrorPage({ page: pageOf(req, res), status: 404, message: `no page ${req.path}` }), 404));
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return res.destroy();
@@ -114,6 +117,8 @@ function navigationsOnly(req: Request, res: Response, next: NextFunction): void 
   if (mode === undefined || mode === 'navigate' || isLogStream(req.path)) return next();
   res.status(403).type('text/plain').send('the dashboard answers page navigations only');
 }
+
+const carriesTicket = (path: string): boolean => isLogStream(path) || path === PLUGIN_INSTALL_PATH;
 
 export const isLogStream = (path: string): boolean => /^\/jobs\/[^/]+\/[^/]+\/logs\/stream$/.test(path);
 

@@ -17,7 +17,7 @@ import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromA
 import { loadManifest } from '../manifest/index.js';
 import { RACETRACK_VERSION } from '../core/version.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
-import { PluginStore } from '../plugins/index.js';
+import { PluginStore, PluginsService } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
 import { RouteTable, createGateway } from '../router/index.js';
@@ -28,7 +28,9 @@ import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
 import type { Services } from './services.js';
 import { CallRecorder } from './call-recorder.js';
-import { renderPlatformMetrics } from './platform-metrics.js';
+import { renderStateGauges } from './state-gauges.js';
+import { meteredDeployments } from './metered-deployments.js';
+import { PlatformMetrics } from '../core/platform-metrics.js';
 
 const log = logger('rt:server');
 const VERSION = RACETRACK_VERSION;
@@ -50,7 +52,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const db = openDatabase(join(settings.dataDir, 'racetrack.db'));
   const users = userStore(db);
   const store = jobStore(db);
-  const deployments = deploymentStore(db);
+  const metrics = new PlatformMetrics();
+  const deployments = meteredDeployments(deploymentStore(db), metrics);
   const tokens = tokenStore(db);
   const serverKey = loadServerKey(settings.dataDir);
   const box = new SecretBox(serverKey);
@@ -85,6 +88,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
     images = new ImageBuilder(engine, settings.dockerImageRetention);
+    await sandbox.fenceOff(await engine.bridgeSubnets(), 'Docker containers');
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
       engine,
@@ -103,15 +107,19 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
     dataDir: settings.dataDir, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
-    jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind),
+    jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind), metrics,
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
-  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
+  const pluginsService = new PluginsService({ store: plugins, auth, audit, deployedVersions: () => store.versions() });
+  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, plugins: pluginsService, publicUrl };
 
   const pushes = new PushRegistry();
   const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
-  pushes.onEnded = (id) => pushDeployer.pushEnded(id);
+  pushes.onEnded = (id) => {
+    metrics.pushEnded();
+    pushDeployer.pushEnded(id);
+  };
   const hookServer = await startHookServer(settings.dataDir, pushes, pushDeployer);
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
@@ -153,7 +161,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       csrfSecret: createHmac('sha256', serverKey).update('dashboard csrf').digest('base64url'),
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
-    metrics: () => gateway.metrics.render() + renderPlatformMetrics(store, deployments, pushes.size),
+    pubUrl,
+    metrics: () => gateway.metrics.render() + metrics.render() + renderStateGauges(store, deployments, pushes.size),
     limits: {
       headTimeoutMs: settings.headTimeoutMs,
       body: { idleMs: settings.bodyIdleTimeoutMs, minRate: settings.bodyMinRate },

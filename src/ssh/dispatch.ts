@@ -11,6 +11,7 @@ import { grantsCommands } from './commands/grants.js';
 import { jobsCommands } from './commands/jobs.js';
 import { keysCommands } from './commands/keys.js';
 import { passwdCommands } from './commands/passwd.js';
+import { pluginsCommands } from './commands/plugins.js';
 import { secretsCommands } from './commands/secrets.js';
 import { tokensCommands } from './commands/tokens.js';
 import { usersCommands } from './commands/users.js';
@@ -20,7 +21,8 @@ const log = logger('rt:ssh');
 
 export const COMMANDS: SshCommand[] = [
   ...whoamiCommands, ...jobsCommands, ...deploysCommands, ...secretsCommands, ...keysCommands,
-  ...tokensCommands, ...usersCommands, ...escCommands, ...grantsCommands, ...auditCommands, ...passwdCommands,
+  ...tokensCommands, ...usersCommands, ...escCommands, ...grantsCommands, ...auditCommands,
+  ...pluginsCommands, ...passwdCommands,
 ];
 
 const HELP_WIDTH = 44;

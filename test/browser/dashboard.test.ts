@@ -2,9 +2,11 @@
 // (HttpOnly, usable on /pub, ended by logout, kept across a restart), no console errors, axe-core clean.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yazl from 'yazl';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { ROOT, callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
 import { CHROMIUM, assertAccessible, launchChromium, logIn, navigateRequest, trackedPage, visit } from './browser.js';
 
 const ADMIN = 'admin@racetrack.local';
@@ -145,6 +147,20 @@ describe('dashboard in chromium', { skip }, () => {
     assert.match(await adminPage.locator('tbody').textContent() ?? '', /esc\.create.*user\.activate/s);
   });
 
+  test('admin: plugins are listed; a zip is installed through the upload form and removed; a bad upload is refused', async () => {
+    await visit(adminPage, url('/dashboard/admin/plugins'), 'Plugins');
+    assert.match(await adminPage.locator('tbody').textContent() ?? '', /python3.*adder v0\.0\.2/s);
+    await adminPage.setInputFiles('#plugin-zip', { name: 'not-a.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
+    await adminPage.getByRole('button', { name: 'Install' }).click();
+    assert.match(await adminPage.locator('[role=alert]').textContent() ?? '', /zip/i);
+    await adminPage.setInputFiles('#plugin-zip', { name: 'node-script.zip', mimeType: 'application/zip', buffer: await examplePluginZip() });
+    await adminPage.getByRole('button', { name: 'Install' }).click();
+    assert.equal(await adminPage.locator('[role=status]').textContent(), 'installed job-type plugin node-script@1.0.0');
+    await assertAccessible(adminPage);
+    await adminPage.getByRole('button', { name: 'Remove node-script@1.0.0' }).click();
+    assert.equal(await adminPage.locator('[role=status]').textContent(), 'removed plugin node-script@1.0.0');
+  });
+
   test('the session cookie calls the job from the browser, as Swagger\'s "Try it out" does', async () => {
     const page = await admin.newPage();
     const docs = await page.goto(url('/pub/job/adder/0.0.2/docs'));
@@ -201,8 +217,8 @@ describe('dashboard in chromium', { skip }, () => {
     await visit(page, url('/dashboard/jobs/adder?version=0.0.2'), 'Job adder');
     await visit(page, url('/dashboard/deployments'), 'Deployments');
     await visit(page, url('/dashboard/profile'), 'Profile');
-    for (const path of ['/dashboard/admin/users', '/dashboard/admin/escs', '/dashboard/admin/audit']) await visit(page, url(path), 'Not allowed', 403);
-    assert.doesNotMatch(await page.locator('nav').textContent() ?? '', /Users|Audit/);
+    for (const path of ['/dashboard/admin/users', '/dashboard/admin/escs', '/dashboard/admin/plugins', '/dashboard/admin/audit']) await visit(page, url(path), 'Not allowed', 403);
+    assert.doesNotMatch(await page.locator('nav').textContent() ?? '', /Users|Plugins|Audit/);
 
     await page.goto(url('/dashboard/profile'));
     await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[name=_csrf]').forEach((i) => (i.value = 'forged')));
@@ -275,3 +291,13 @@ describe('dashboard in chromium', { skip }, () => {
     assert.equal(registered?.status, 429);
   });
 });
+
+/** examples/plugins/node-script as a zip, made with yazl like any zip tool. */
+async function examplePluginZip(): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const name of ['plugin.yaml', 'plugin.mjs', 'wrapper.mjs']) zip.addBuffer(readFileSync(join(ROOT, 'examples', 'plugins', 'node-script', name)), name);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const c of zip.outputStream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

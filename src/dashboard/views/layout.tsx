@@ -43,6 +43,7 @@ export function Layout(props: PropsWithChildren<{ title: string; page: PageConte
                   <>
                     <a href={`${BASE}/admin/users`}>Users</a>
                     <a href={`${BASE}/admin/escs`}>ESCs &amp; grants</a>
+                    <a href={`${BASE}/admin/plugins`}>Plugins</a>
                     <a href={`${BASE}/admin/audit`}>Audit</a>
                   </>
                 )}
