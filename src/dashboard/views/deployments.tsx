@@ -25,7 +25,7 @@ export function DeploymentPage({ page, deployment: d, log }: { page: PageContext
         {d.remote ? <><dt>From</dt><dd safe>{`${d.remote} ${d.remoteBranch ?? ''} ${d.remoteCommit ?? ''}`}</dd></> : ''}
       </dl>
       <h2>Log</h2>
-      <pre class="log" tabindex="0" aria-label="deployment log" safe>{log || '(empty)'}</pre>
+      <pre class="log" role="region" tabindex="0" aria-label="deployment log" safe>{log || '(empty)'}</pre>
     </Layout>
   );
 }

@@ -54,11 +54,11 @@ export function JobPage({ page, d }: { page: PageContext; d: JobPageData }): JSX
       </dl>
 
       <h2 id="logs">Logs</h2>
-      <pre class="log" id="live-log" tabindex="0" aria-label="live log" data-stream={`${logsHref(c.name, c.version, 'stream')}?ticket=${encodeURIComponent(page.csrf)}`} aria-live="off"></pre>
+      <pre class="log" id="live-log" role="log" tabindex="0" aria-label="live log" data-stream={`${logsHref(c.name, c.version, 'stream')}?ticket=${encodeURIComponent(page.csrf)}`} aria-live="off"></pre>
       <p><a href={logsHref(c.name, c.version, 'tail')}>The last 200 lines as text</a> (the box above follows the log live).</p>
 
       <h2>Build log</h2>
-      <pre class="log" tabindex="0" aria-label="build log" safe>{d.buildLog || '(empty)'}</pre>
+      <pre class="log" role="region" tabindex="0" aria-label="build log" safe>{d.buildLog || '(empty)'}</pre>
 
       <h2>Calls per minute, last hour</h2>
       <p>{total} calls in the last hour since the server started.</p>
