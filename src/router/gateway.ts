@@ -27,6 +27,13 @@ export interface GatewayOptions {
   asyncTasks: AsyncTaskStore;
   /** Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. */
   onCall?: (name: string, version: string) => void;
+  /**
+   * Starts an idle version and resolves once it serves: a call to it is held meanwhile (its body unread), then routed.
+   * Without it an idle version answers 503.
+   */
+  wake?: (name: string, version: string) => Promise<void>;
+  /** How long a call is held for a wake before it is answered 503; default 60 s. */
+  wakeTimeoutMs?: number;
   /** How long `/pub/async/task/ID/poll` waits before answering 202; default 30 s. */
   asyncPollTimeoutMs?: number;
   /** Bound on an async call's request body and on the job's buffered answer; default 10 MiB. */
@@ -95,6 +102,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (url.startsWith(JOB)) {
         const scanned = scanRequestHeaders(req.rawHeaders);
         const call = routeCall(ctx, req, url, JOB.length, scanned, 'call');
+        if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
         if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
@@ -105,6 +113,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
         const scanned = scanRequestHeaders(req.rawHeaders);
         const call = routeCall(ctx, req, url, ASYNC_NEW.length, scanned, 'async');
+        if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
         onCall?.(call.state.route.name, call.state.route.version);
@@ -117,6 +126,24 @@ export function createGateway(opts: GatewayOptions): Gateway {
     } catch (err) {
       failed(res, err);
     }
+  }
+
+  /** Holds a call to an idle version until it serves (bounded), then handles it again from the start. */
+  async function wakeThenRetry(req: IncomingMessage, res: ServerResponse, call: RefusedCall, started: number): Promise<void> {
+    const { name, version } = call.idle!;
+    let timer: NodeJS.Timeout | undefined;
+    const woke = await Promise.race([
+      opts.wake!(name, version).then(() => true, (err: Error) => {
+        log.warn({ job: name, version, err: err.message }, 'wake failed');
+        return false;
+      }),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.wakeTimeoutMs ?? 60_000))),
+    ]);
+    clearTimeout(timer);
+    if (res.destroyed) return;
+    const again = woke && opts.routes.resolve(name, version);
+    if (again && again.status === 'running') return handleRequest(req, res);
+    refuse(res, { ...call, error: `job "${name}" version "${version}" was idle and could not be started` }, started);
   }
 
   function taskRequest(req: IncomingMessage, res: ServerResponse, url: string): void {

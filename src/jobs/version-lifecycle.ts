@@ -1,0 +1,390 @@
+// The one owner of a job version's life: start → wait ready → activate → (promote) → replace → withdraw, and
+// restore at start, scale, idle stop → wake, retention, rollback. It alone changes a version's status and tells the
+// targets what to run; it announces every change of what the gateway may route as an event (route-follower.ts
+// applies them to the route table).
+import { rmSync } from 'node:fs';
+import type { JobStore, JobVersion } from '../db/index.js';
+import type { NewJobVersion } from '../db/job-store.js';
+import { readyProbe, waitReady, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
+import { resolveVersion, type RouteVersion } from '../router/index.js';
+import { RtError } from '../core/errors.js';
+import { logger } from '../core/log.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Artifact } from '../jobtypes/index.js';
+import type { Manifest } from '../manifest/index.js';
+import { JobLocks } from './job-lock.js';
+import { LifecycleMetrics } from './lifecycle-metrics.js';
+
+const log = logger('rt:lifecycle');
+/** how long a replaced, withdrawn or idled instance keeps running after its route is gone */
+const ROUTE_SWITCH_GRACE_MS = 300;
+/** the actor the audit names for what the platform decides itself (rollback, retention) */
+const PLATFORM = 'platform';
+
+/** What the gateway must learn: a version's route changed, a version is gone, or the whole table (at start). */
+export type VersionEvent =
+  | { kind: 'routed'; route: RouteVersion }
+  | { kind: 'gone'; name: string; version: string }
+  | { kind: 'reset'; routes: RouteVersion[] };
+
+/** What a version is started from: enough to make its InstanceSpec (env, secrets, family token). */
+export interface SpecSource {
+  name: string;
+  version: string;
+  deploymentId: string;
+  commit: string;
+  manifest: Manifest;
+  /** `jobs scale` override; the manifest's replicas when null or absent */
+  replicas?: number | null;
+}
+
+export interface LifecyclePolicy {
+  /** RACETRACK_IDLE_STOP_AFTER in ms; 0 = versions never idle unless `jobs idle` says so */
+  idleAfterMs: number;
+  /** RACETRACK_KEEP_VERSIONS; 0 = keep every version running */
+  keepVersions: number;
+  /** RACETRACK_ROLLBACK_WINDOW in ms */
+  rollbackWindowMs: number;
+}
+
+export interface LifecycleDeps {
+  store: JobStore;
+  targets: TargetRegistry;
+  audit: AuditLog;
+  readyTimeoutMs: number;
+  specOf: (v: SpecSource) => InstanceSpec;
+  policy: LifecyclePolicy;
+}
+
+/** A version to start by a deploy: where, from what artifact. */
+export interface Launch extends SpecSource {
+  target: string;
+  artifact: Artifact;
+}
+
+export class VersionLifecycle {
+  readonly locks = new JobLocks();
+  readonly metrics = new LifecycleMetrics();
+  readonly #listeners = new Set<(e: VersionEvent) => void>();
+  /** wake or idle stop in flight per version: one at a time, and concurrent callers share a wake */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** last call (or start) per version, in memory; the store's last_call_at lags by the call recorder's batch */
+  readonly #lastActive = new Map<string, number>();
+  #idleTimer?: NodeJS.Timeout;
+
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** Told of every routing change; returns an unsubscribe function. */
+  subscribe(listener: (e: VersionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(e: VersionEvent): void {
+    for (const l of this.#listeners) l(e);
+  }
+
+  #routed(name: string, version: string): void {
+    const v = this.d.store.get(name, version);
+    if (v) this.#emit({ kind: 'routed', route: routeOf(v) });
+  }
+
+  // ---- deploy: start, wait ready, activate (replacing what served the version), promote
+
+  /**
+   * Starts a deploy's instance and waits until it is ready. Exact-version calls to a version not recorded yet get 503
+   * meanwhile. On failure nothing of it is left running and the error carries its last log lines.
+   */
+  async start(l: Launch, opts: { onStarted?: (probe: string) => void; onWaiting?: (what: string) => void } = {}): Promise<Upstream[]> {
+    const target = this.d.targets.get(l.target);
+    const spec = this.d.specOf(l);
+    const upstreams = await target.start(spec, l.artifact);
+    const announced = !this.d.store.get(l.name, l.version); // a version that serves keeps serving until replaced
+    if (announced) this.#emit({ kind: 'routed', route: { name: l.name, version: l.version, status: 'starting', upstreams, publicEndpoints: l.manifest.public_endpoints, promoted: false } });
+    const probe = readyProbe(l.artifact);
+    opts.onStarted?.(probe);
+    try {
+      await waitReady(upstreams, {
+        timeoutMs: this.d.readyTimeoutMs,
+        probe,
+        onWaiting: opts.onWaiting,
+        failed: async () => {
+          const s = await target.status(spec);
+          return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
+        },
+      });
+    } catch (e) {
+      const tail: string[] = [];
+      for await (const line of target.logs(spec, { tail: 15 })) tail.push(line);
+      if (announced && !this.d.store.get(l.name, l.version)) this.#emit({ kind: 'gone', name: l.name, version: l.version });
+      await target.stop(spec).catch(() => {});
+      throw new RtError(`${l.name} ${l.version} never became ready: ${(e as Error).message.split('\n')[0]}`, { details: ['last log lines:', ...tail] });
+    }
+    return upstreams;
+  }
+
+  /** A started version is ready: it is recorded and routed by its exact version; what served it before stops. */
+  async activate(v: Omit<NewJobVersion, 'status'>): Promise<void> {
+    const replaced = this.d.store.get(v.name, v.version);
+    this.d.store.put({ ...v, status: 'running' });
+    this.#touch(v.name, v.version);
+    this.#routed(v.name, v.version);
+    if (replaced && replaced.deploymentId !== v.deploymentId) await this.#retire(replaced, { keepBuild: false });
+  }
+
+  /** `latest` and x-patterns may now resolve to it; then retention applies to its job. */
+  async promote(name: string, version: string): Promise<void> {
+    this.d.store.promote(name, version);
+    this.#routed(name, version);
+    await this.#applyRetention(name);
+  }
+
+  // ---- withdraw: a deleted version's route goes at once, then its instance and what the target keeps
+
+  async withdraw(v: JobVersion): Promise<void> {
+    this.#emit({ kind: 'gone', name: v.name, version: v.version });
+    this.d.store.delete(v.name, v.version);
+    this.#lastActive.delete(keyOf(v));
+    await this.#retire(v, { keepBuild: false });
+    await this.d.targets.get(v.target).purge(v);
+  }
+
+  /**
+   * Stops an instance whose route is already gone or changed, and (unless kept, for a version that may start again)
+   * removes its build folder. Calls the gateway sent just before the switch still reach it; the job drains them.
+   */
+  async #retire(v: JobVersion, opts: { keepBuild: boolean }): Promise<void> {
+    await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
+    await this.d.targets.get(v.target).stop(v);
+    const buildDir = v.artifact.buildDir;
+    if (!opts.keepBuild && typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });
+  }
+
+  // ---- restore at start
+
+  /** Brings back every version that was running, on its target, without rebuilding; idle and retired ones stay so. */
+  async restoreAll(): Promise<void> {
+    const running = new Map<string, InstanceRef[]>();
+    for (const t of this.d.targets.all()) running.set(t.name, await t.list());
+    await Promise.all(this.d.store.versions().map(async (v) => {
+      if (v.status === 'idle' || v.status === 'stopped') return;
+      const adopted = running.get(v.target)?.some((r) => r.deploymentId === v.deploymentId);
+      await this.#bringUp(v, adopted ? v.upstreams : undefined).catch(() => {});
+    }));
+    this.#emit({ kind: 'reset', routes: this.d.store.versions().map(routeOf) });
+  }
+
+  /** Starts a recorded version (unless it already runs there) and waits until it is ready; records error on failure. */
+  async #bringUp(v: JobVersion, adoptedUpstreams?: Upstream[]): Promise<void> {
+    const target = this.d.targets.get(v.target);
+    try {
+      const artifact = storedArtifact(v);
+      const upstreams = adoptedUpstreams ?? await target.start(this.d.specOf(v), artifact);
+      this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
+      await waitReady(upstreams, {
+        timeoutMs: this.d.readyTimeoutMs,
+        probe: readyProbe(artifact),
+        failed: async () => {
+          const s = await target.status(v);
+          return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
+        },
+      });
+      this.d.store.setStatus(v.name, v.version, 'running');
+      this.#touch(v.name, v.version);
+    } catch (e) {
+      log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not start a recorded version');
+      this.d.store.setStatus(v.name, v.version, 'error', { error: (e as Error).message });
+      await target.stop(v).catch(() => {});
+      throw e;
+    }
+  }
+
+  // ---- what the targets report
+
+  /** A target reports a change of its own (crash, restart, readiness). */
+  onInstanceState(ref: InstanceRef, state: InstanceState): void {
+    const v = this.d.store.get(ref.name, ref.version);
+    if (!v || v.deploymentId !== ref.deploymentId || v.status === 'idle' || v.status === 'stopped') return;
+    if (state.status === v.status) return;
+    const wasLatest = latestOf(this.d.store.versions(v.name)) === v.version;
+    this.d.store.setStatus(v.name, v.version, state.status, { error: state.detail ?? null });
+    if (state.status === 'error' && wasLatest) this.#maybeRollBack(v, state.detail);
+    this.#routed(v.name, v.version);
+  }
+
+  /**
+   * `latest` failed soon after its promotion: it returns to the previous version for good (the failed one loses its
+   * promotion, so a recovery does not flip it back), and the audit says so.
+   */
+  #maybeRollBack(v: JobVersion, detail?: string): void {
+    if (!v.promotedAt || Date.now() - v.promotedAt > this.d.policy.rollbackWindowMs) return;
+    const previous = latestOf(this.d.store.versions(v.name).filter((x) => x.version !== v.version));
+    if (!previous) return;
+    const why = `latest rolled back to ${previous} at ${new Date().toISOString()}: ${v.version} turned error ${Math.round((Date.now() - v.promotedAt) / 1000)} s after its promotion (${(detail ?? '').split('\n')[0]})`;
+    this.d.store.rollBack(v.name, v.version, why);
+    this.metrics.rollbacks++;
+    this.d.audit.record(PLATFORM, 'job.rollback', { job: v.name, detail: `${v.version} → ${previous}: ${why}` });
+    log.warn({ job: v.name, from: v.version, to: previous }, 'latest rolled back');
+  }
+
+  // ---- scale
+
+  /** `jobs scale`: a running version gets `replicas` replicas now; any other keeps the number for its next start. */
+  async scale(v: JobVersion, replicas: number): Promise<void> {
+    this.d.store.configure(v.name, v.version, { replicas });
+    if (v.status !== 'running') return;
+    const target = this.d.targets.get(v.target);
+    if (replicas < v.upstreams.length) {
+      // off the route first, so no new call reaches a replica about to stop
+      this.d.store.setStatus(v.name, v.version, 'running', { upstreams: v.upstreams.slice(0, replicas) });
+      this.#routed(v.name, v.version);
+      await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
+    }
+    const upstreams = await target.scale(v, replicas);
+    const added = upstreams.filter((u) => !v.upstreams.includes(u));
+    await waitReady(added, { timeoutMs: this.d.readyTimeoutMs, probe: readyProbe(storedArtifact(v)) }).catch(async (e: Error) => {
+      await target.scale(v, v.upstreams.length).catch(() => {});
+      this.d.store.configure(v.name, v.version, { replicas: v.upstreams.length });
+      throw new RtError(`${v.name} ${v.version}: the new replicas never became ready: ${e.message}`);
+    });
+    this.d.store.setStatus(v.name, v.version, 'running', { upstreams });
+    this.#routed(v.name, v.version);
+  }
+
+  // ---- idle stop and wake
+
+  /** The gateway routed a call to NAME VERSION. Cheap: the hot path calls it. */
+  noteCall(name: string, version: string): void {
+    this.#touch(name, version);
+  }
+
+  #touch(name: string, version: string): void {
+    this.#lastActive.set(`${name}\0${version}`, Date.now());
+  }
+
+  /** the idle-stop delay of a version in ms; 0 = never */
+  idleAfterOf(v: JobVersion): number {
+    return v.idleAfterMs ?? this.d.policy.idleAfterMs;
+  }
+
+  /** Checks for idle versions every `everyMs` from now on; returns the stop function. */
+  watchIdle(everyMs = 1000): () => void {
+    this.#idleTimer = setInterval(() => void this.stopIdle().catch((err) => log.error({ err }, 'idle check failed')), everyMs);
+    this.#idleTimer.unref();
+    return () => clearInterval(this.#idleTimer);
+  }
+
+  /** Stops every running version whose last call is older than its idle delay (not while its job is being deployed). */
+  async stopIdle(now = Date.now()): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const v of this.d.store.versions()) {
+      const after = this.idleAfterOf(v);
+      if (!after || v.status !== 'running' || this.locks.isHeld(v.name)) continue;
+      const last = Math.max(this.#lastActive.get(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
+      if (now - last < after) continue;
+      await this.#serial(v, () => this.#idle(v.name, v.version, after));
+      stopped.push(`${v.name} ${v.version}`);
+    }
+    return stopped;
+  }
+
+  async #idle(name: string, version: string, after: number): Promise<void> {
+    const v = this.d.store.get(name, version);
+    if (!v || v.status !== 'running') return;
+    this.d.store.setStatus(name, version, 'idle', { upstreams: [] });
+    this.#routed(name, version);
+    this.metrics.idleStops++;
+    log.info({ job: name, version, idleAfterMs: after }, 'idle: stopped until the next call');
+    await this.#retire(v, { keepBuild: true });
+  }
+
+  /**
+   * Starts an idle version again and resolves once it serves (calls that arrive meanwhile share the same wake);
+   * rejects when it did not come up (the version is then in error, as a crash would leave it).
+   */
+  wake(name: string, version: string): Promise<void> {
+    return this.#serial({ name, version }, async () => {
+      const current = this.d.store.get(name, version);
+      if (current?.status !== 'idle') return;
+      const started = performance.now();
+      try {
+        await this.#bringUp(current);
+        this.metrics.observeWake((performance.now() - started) / 1000);
+      } catch (e) {
+        this.metrics.wakeFailures++;
+        throw e;
+      } finally {
+        this.#routed(name, version);
+      }
+    });
+  }
+
+  /** Runs fn after whatever wake or idle stop of the same version is in flight. */
+  #serial(v: { name: string; version: string }, fn: () => Promise<void>): Promise<void> {
+    const key = keyOf(v);
+    const run = (this.#inFlight.get(key) ?? Promise.resolve()).catch(() => {}).then(fn);
+    const tracked = run.finally(() => {
+      if (this.#inFlight.get(key) === tracked) this.#inFlight.delete(key);
+    });
+    this.#inFlight.set(key, tracked);
+    return tracked;
+  }
+
+  // ---- retention
+
+  /** RACETRACK_KEEP_VERSIONS: beyond the N newest serving versions of a job, all but latest and pinned ones stop. */
+  async #applyRetention(name: string): Promise<void> {
+    const keep = this.d.policy.keepVersions;
+    if (!keep) return;
+    const versions = this.d.store.versions(name);
+    const latest = latestOf(versions);
+    const serving = versions.filter((v) => v.status === 'running' || v.status === 'idle');
+    for (const v of serving.slice(keep)) {
+      if (v.version === latest || v.pinned) continue;
+      this.d.store.setStatus(v.name, v.version, 'stopped', { upstreams: [], error: `stopped by retention: RACETRACK_KEEP_VERSIONS=${keep} newer versions serve` });
+      this.#routed(v.name, v.version);
+      this.metrics.retired++;
+      this.d.audit.record(PLATFORM, 'job.retire', { job: v.name, detail: `${v.version}: ${keep} newer version(s) kept running (RACETRACK_KEEP_VERSIONS)` });
+      await this.#retire(v, { keepBuild: false });
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#idleTimer);
+  }
+}
+
+/** How the gateway sees a recorded version. */
+export function routeOf(v: JobVersion): RouteVersion {
+  return {
+    name: v.name,
+    version: v.version,
+    status: v.status === 'orphaned' ? 'lost' : v.status,
+    upstreams: v.upstreams,
+    publicEndpoints: v.manifest.public_endpoints,
+    promoted: v.promoted,
+    ...proxyModeOf(v.artifact),
+  };
+}
+
+/** the version `latest` resolves to among these */
+function latestOf(versions: JobVersion[]): string | undefined {
+  return resolveVersion('latest', versions.map(routeOf))?.version;
+}
+
+const keyOf = (v: { name: string; version: string }) => `${v.name}\0${v.version}`;
+
+/** A job the platform fronts (docker-proxy): the gateway maps its paths, as its artifact says. */
+function proxyModeOf(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode'> {
+  const artifact = stored as unknown as Artifact;
+  return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
+}
+
+/** The artifact a version was built into; a version built before artifacts had a kind must be built again. */
+function storedArtifact(v: JobVersion): Artifact {
+  const artifact = v.artifact as unknown as Artifact;
+  if (typeof artifact.kind !== 'string') {
+    throw new RtError(`${v.name} ${v.version} was built by an older Racetrack: redeploy it (ssh … jobs redeploy ${v.name} ${v.version})`);
+  }
+  return artifact;
+}
