@@ -4,3 +4,4 @@ export { JobLocks, type Release } from './job-lock.js';
 export { jobEnv, checkReservedEnv, RESERVED_ENV } from './job-env.js';
 export { VersionLifecycle, routeOf, type VersionEvent, type LifecyclePolicy } from './version-lifecycle.js';
 export { followLifecycle } from './route-follower.js';
+export { parseIdleSetting } from './idle-setting.js';

@@ -206,9 +206,8 @@ export class VersionLifecycle {
     const v = this.d.store.get(ref.name, ref.version);
     if (!v || v.deploymentId !== ref.deploymentId || v.status === 'idle' || v.status === 'stopped') return;
     if (state.status === v.status) return;
-    const wasLatest = latestOf(this.d.store.versions(v.name)) === v.version;
     this.d.store.setStatus(v.name, v.version, state.status, { error: state.detail ?? null });
-    if (state.status === 'error' && wasLatest) this.#maybeRollBack(v, state.detail);
+    if (state.status === 'error') this.#maybeRollBack(v, state.detail);
     this.#routed(v.name, v.version);
   }
 
@@ -218,7 +217,10 @@ export class VersionLifecycle {
    */
   #maybeRollBack(v: JobVersion, detail?: string): void {
     if (!v.promotedAt || Date.now() - v.promotedAt > this.d.policy.rollbackWindowMs) return;
-    const previous = latestOf(this.d.store.versions(v.name).filter((x) => x.version !== v.version));
+    // latest while it served (a crashing replica passes through `starting` before `error`)
+    const versions = this.d.store.versions(v.name);
+    if (latestOf(versions.map((x) => (x.version === v.version ? { ...x, status: 'running' as const } : x))) !== v.version) return;
+    const previous = latestOf(versions.filter((x) => x.version !== v.version));
     if (!previous) return;
     const why = `latest rolled back to ${previous} at ${new Date().toISOString()}: ${v.version} turned error ${Math.round((Date.now() - v.promotedAt) / 1000)} s after its promotion (${(detail ?? '').split('\n')[0]})`;
     this.d.store.rollBack(v.name, v.version, why);
