@@ -18,6 +18,8 @@ import { LifecycleMetrics } from './lifecycle-metrics.js';
 const log = logger('rt:lifecycle');
 /** how long a replaced, withdrawn or idled instance keeps running after its route is gone */
 const ROUTE_SWITCH_GRACE_MS = 300;
+/** readiness probes of a waking version, which a held call waits for */
+const WAKE_POLL_MS = 5;
 /** the actor the audit names for what the platform decides itself (rollback, retention) */
 const PLATFORM = 'platform';
 
@@ -175,7 +177,7 @@ export class VersionLifecycle {
   }
 
   /** Starts a recorded version (unless it already runs there) and waits until it is ready; records error on failure. */
-  async #bringUp(v: JobVersion, adoptedUpstreams?: Upstream[]): Promise<void> {
+  async #bringUp(v: JobVersion, adoptedUpstreams?: Upstream[], pollMs?: number): Promise<void> {
     const target = this.d.targets.get(v.target);
     try {
       const artifact = storedArtifact(v);
@@ -184,6 +186,7 @@ export class VersionLifecycle {
       await waitReady(upstreams, {
         timeoutMs: this.d.readyTimeoutMs,
         probe: readyProbe(artifact),
+        pollMs,
         failed: async () => {
           const s = await target.status(v);
           return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
@@ -310,7 +313,7 @@ export class VersionLifecycle {
       if (current?.status !== 'idle') return;
       const started = performance.now();
       try {
-        await this.#bringUp(current);
+        await this.#bringUp(current, undefined, WAKE_POLL_MS);
         this.metrics.observeWake((performance.now() - started) / 1000);
       } catch (e) {
         this.metrics.wakeFailures++;
