@@ -15,6 +15,7 @@ import { checkReservedEnv } from '../jobs/job-env.js';
 import { Reporter } from '../core/reporter.js';
 import { buildArtifact, type ArtifactBuilderDeps } from './build-artifact.js';
 import type { AuditLog } from '../audit/index.js';
+import { pruneDeployLogs } from './prune-deploy-logs.js';
 import { assertLinksInside, assertTreeWithin, exportCommit, listCommitFiles, treeReader, type GitSource, type TreeQuota } from './workspace.js';
 
 const log = logger('rt:build');
@@ -54,6 +55,8 @@ export interface PipelineDeps extends ArtifactBuilderDeps {
   deployments: DeploymentStore;
   buildSecretsFor: (name: string) => Record<string, string>;
   audit: AuditLog;
+  /** deploy logs kept per job besides those of its recorded versions (RACETRACK_KEEP_DEPLOY_LOGS) */
+  keepDeployLogs: number;
 }
 
 export class DeployPipeline {
@@ -156,6 +159,7 @@ export class DeployPipeline {
       throw err;
     } finally {
       logFile.end();
+      pruneDeployLogs(this.d.deployments, this.d.jobStore, req.jobName, this.d.keepDeployLogs);
     }
   }
 

@@ -65,6 +65,8 @@ export interface Settings {
   idleStopAfterMs: number;
   /** newest versions of each job kept running besides latest and pinned ones; 0 = all */
   keepVersions: number;
+  /** deploy logs kept per job besides those of its recorded versions */
+  keepDeployLogs: number;
   /** how long after its promotion a failing `latest` is rolled back, in ms */
   rollbackWindowMs: number;
 }
@@ -103,6 +105,7 @@ const KEYS = {
   idleStopAfterMs: { env: 'RACETRACK_IDLE_STOP_AFTER', key: 'idle_stop_after' },
   keepVersions: { env: 'RACETRACK_KEEP_VERSIONS', key: 'keep_versions' },
   rollbackWindowMs: { env: 'RACETRACK_ROLLBACK_WINDOW', key: 'rollback_window' },
+  keepDeployLogs: { env: 'RACETRACK_KEEP_DEPLOY_LOGS', key: 'keep_deploy_logs' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -157,6 +160,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     idleStopAfterMs: duration('idleStopAfterMs', raw('idleStopAfterMs') ?? 'off'),
     keepVersions: int('keepVersions', raw('keepVersions') ?? '0'),
     rollbackWindowMs: duration('rollbackWindowMs', raw('rollbackWindowMs') ?? '10m'),
+    keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
   };
   return settings;
 }

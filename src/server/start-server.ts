@@ -102,7 +102,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const pipeline = new DeployPipeline({
     dataDir: settings.dataDir, defaultInfra: settings.infra, jobQuota,
     jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind),
-    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
+    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit, keepDeployLogs: settings.keepDeployLogs,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
   const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };

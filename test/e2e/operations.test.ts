@@ -3,9 +3,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
 
-interface Info { name: string; version: string; status: string; replicas: number; upstreams: string[]; latest: boolean; pinned: boolean; rolled_back: string | null; idle_stop_after_ms: number }
+interface Info { deployment_id: string; name: string; version: string; status: string; replicas: number; upstreams: string[]; latest: boolean; pinned: boolean; rolled_back: string | null; idle_stop_after_ms: number }
 
 /** a python3 job answering its own version; `crash: true` breaks it for good (it no longer imports) and kills it */
 function job(name: string, version: string): Record<string, string> {
@@ -54,7 +56,7 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
   const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${server.httpUrl}/metrics`)).text())?.[1]);
 
   before(async () => {
-    server = await startTestServer({ env: { RACETRACK_KEEP_VERSIONS: '2' } });
+    server = await startTestServer({ env: { RACETRACK_KEEP_VERSIONS: '2', RACETRACK_KEEP_DEPLOY_LOGS: '1' } });
   });
   after(async () => {
     await server.cleanup();
@@ -107,9 +109,9 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal((await info('ops', '1.0.0')).status, 'idle');
 
     await server.ssh('jobs idle ops 1.0.0 off'); // no new idle stop while the test looks
-    const answered = await perform('ops', 'latest', { crash: false });
-    assert.equal(answered.status, 200, answered.text);
-    assert.equal(answered.json, '1.0.0');
+    // calls that arrive together share one wake, and every one is answered
+    const answered = await Promise.all([1, 2, 3, 4, 5].map(() => perform('ops', 'latest', { crash: false })));
+    for (const a of answered) assert.deepEqual([a.status, a.json], [200, '1.0.0'], a.text);
     const woken = await info('ops', '1.0.0');
     assert.equal(woken.status, 'running');
     assert.equal(woken.idle_stop_after_ms, 0);
@@ -146,6 +148,18 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal((await info('ret', '1.0.0')).pinned, true);
     const unpin = await server.ssh('jobs pin ret 1.0.0 --off --json');
     assert.equal((JSON.parse(unpin.stdout) as Info).pinned, false);
+  });
+
+  test('pruning: a retired version\'s build folder goes; deploy logs beyond RACETRACK_KEEP_DEPLOY_LOGS go unless a version uses them', async () => {
+    const retired = (await info('ret', '1.0.1')).deployment_id;
+    const serving = (await info('ret', '1.0.2')).deployment_id;
+    assert.equal(existsSync(join(server.dataDir, 'builds', retired)), false);
+    assert.equal(existsSync(join(server.dataDir, 'builds', serving)), true);
+    assert.equal((await server.ssh('jobs delete ret 1.0.1')).code, 0);
+    await push('ret', '1.0.4'); // the next deploy of the job prunes
+    const log = async (id: string) => (JSON.parse((await server.ssh(`deploys show ${id} --json`)).stdout) as { log: string }).log;
+    assert.equal(await log(retired), '');
+    assert.match(await log(serving), /ret 1\.0\.2 is ready/);
   });
 
   test('latest failing soon after its promotion rolls back to the previous version, audited and shown in jobs info', async () => {
