@@ -72,6 +72,8 @@ export class VersionLifecycle {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** last call (or start) per version, in memory; the store's last_call_at lags by the call recorder's batch */
   readonly #lastActive = new Map<string, number>();
+  /** calls in flight per version: none is idled under a call */
+  readonly #calls = new Map<string, number>();
   #idleTimer?: NodeJS.Timeout;
 
   constructor(private readonly d: LifecycleDeps) {}
@@ -258,9 +260,17 @@ export class VersionLifecycle {
 
   // ---- idle stop and wake
 
-  /** The gateway routed a call to NAME VERSION. Cheap: the hot path calls it. */
-  noteCall(name: string, version: string): void {
+  /** The gateway routed a call to NAME VERSION; call what it returns when the call is over. Cheap: the hot path calls it. */
+  callStarted(name: string, version: string): () => void {
+    const key = `${name}\0${version}`;
+    this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
     this.#touch(name, version);
+    return () => {
+      const n = (this.#calls.get(key) ?? 1) - 1;
+      if (n > 0) this.#calls.set(key, n);
+      else this.#calls.delete(key);
+      this.#touch(name, version);
+    };
   }
 
   #touch(name: string, version: string): void {
@@ -284,7 +294,7 @@ export class VersionLifecycle {
     const stopped: string[] = [];
     for (const v of this.d.store.versions()) {
       const after = this.idleAfterOf(v);
-      if (!after || v.status !== 'running' || this.locks.isHeld(v.name)) continue;
+      if (!after || v.status !== 'running' || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
       const last = Math.max(this.#lastActive.get(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
       if (now - last < after) continue;
       await this.#serial(v, () => this.#idle(v.name, v.version, after));

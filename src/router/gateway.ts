@@ -25,8 +25,11 @@ export interface GatewayOptions {
   /** False lets anyone call jobs (RACETRACK_AUTH_REQUIRED=false). */
   authRequired: boolean;
   asyncTasks: AsyncTaskStore;
-  /** Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. */
-  onCall?: (name: string, version: string) => void;
+  /**
+   * Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. What it returns is called when
+   * the call is over (its answer sent or its tunnel closed), so a version is not idled under a call in flight.
+   */
+  onCall?: (name: string, version: string) => void | (() => void);
   /**
    * Starts an idle version and resolves once it serves: a call to it is held meanwhile (its body unread), then routed.
    * Without it an idle version answers 503.
@@ -107,7 +110,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
         if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        onCall?.(call.state.route.name, call.state.route.version);
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
         new ProxyCall(req, res, call, scanned.framing, started).start();
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
@@ -116,7 +119,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        onCall?.(call.state.route.name, call.state.route.version);
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
         asyncCalls.create(req, res, call, scanned.framing).catch((err) => failed(res, err));
       } else if (url.startsWith(ASYNC_TASK)) {
         taskRequest(req, res, url);
@@ -173,7 +176,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         call.state.metrics.observe(400, (performance.now() - started) / 1000);
         return sendRawJson(socket, 400, callErrorBody(call, 'an upgrade request cannot carry a body'), ['x-request-tracing-id', call.tracingId]);
       }
-      onCall?.(call.state.route.name, call.state.route.version);
+      whenOver(socket, onCall?.(call.state.route.name, call.state.route.version));
       new UpgradeCall(req, socket, head, call, scanned.upgrade ?? 'websocket', started).start();
     } catch (err) {
       log.error({ err }, 'pub upgrade failed');
@@ -191,6 +194,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       await pools.close();
     },
   };
+}
+
+function whenOver(stream: ServerResponse | Duplex, end: void | (() => void)): void {
+  if (end) stream.once('close', end);
 }
 
 function refuse(res: ServerResponse, call: RefusedCall, started: number): void {

@@ -117,7 +117,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks,
     onCall: (name, version) => {
       calls.record(name, version);
-      lifecycle.noteCall(name, version);
+      return lifecycle.callStarted(name, version);
     },
     wake: (name, version) => lifecycle.wake(name, version),
     wakeTimeoutMs: settings.readyTimeoutMs,
