@@ -59,6 +59,10 @@ export interface Settings {
   asyncMaxBytesPerCaller: number;
   /** run local jobs and their builds in a sandbox (off: unconfined, with a warning) */
   localSandbox: boolean;
+  /** how long fetching a job's git.remote may take, in ms */
+  fetchTimeoutMs: number;
+  /** a private key the server offers to ssh git.remote URLs */
+  remoteSshKey?: string;
   /** host uids sandboxed local jobs run as when the server is root, one per running job */
   localSandboxUids: { first: number; last: number };
   /** ms without calls after which a version is stopped until its next call; 0 = never */
@@ -106,6 +110,8 @@ const KEYS = {
   keepVersions: { env: 'RACETRACK_KEEP_VERSIONS', key: 'keep_versions' },
   rollbackWindowMs: { env: 'RACETRACK_ROLLBACK_WINDOW', key: 'rollback_window' },
   keepDeployLogs: { env: 'RACETRACK_KEEP_DEPLOY_LOGS', key: 'keep_deploy_logs' },
+  fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
+  remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -161,6 +167,8 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     keepVersions: int('keepVersions', raw('keepVersions') ?? '0'),
     rollbackWindowMs: duration('rollbackWindowMs', raw('rollbackWindowMs') ?? '10m'),
     keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
+    fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
+    remoteSshKey: raw('remoteSshKey') || undefined,
   };
   return settings;
 }
