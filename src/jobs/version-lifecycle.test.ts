@@ -161,6 +161,18 @@ describe('VersionLifecycle', () => {
     assert.equal(life.metrics.retired, 1);
   });
 
+  test('a delete during a wake leaves nothing running', async () => {
+    await deploy(life, 'w', '1.0.0');
+    store.configure('w', '1.0.0', { idleAfterMs: 1000 });
+    await life.stopIdle(Date.now() + 60_000);
+    const waking = life.wake('w', '1.0.0');
+    await life.withdraw(store.get('w', '1.0.0')!);
+    await waking.catch(() => {});
+    assert.equal(await running('w', '1.0.0'), false);
+    assert.equal(store.get('w', '1.0.0'), undefined);
+    assert.equal(routes.get('w', '1.0.0'), undefined);
+  });
+
   test('withdraw: the route goes, then the instance and the record', async () => {
     const v = store.get('r', '1.0.2')!;
     await life.withdraw(v);

@@ -3,7 +3,7 @@
 // targets what to run; it announces every change of what the gateway may route as an event (route-follower.ts
 // applies them to the route table).
 import { rmSync } from 'node:fs';
-import type { JobStore, JobVersion } from '../db/index.js';
+import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import type { NewJobVersion } from '../db/job-store.js';
 import { readyProbe, waitReady, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
 import { resolveVersion, type RouteVersion } from '../router/index.js';
@@ -133,7 +133,10 @@ export class VersionLifecycle {
     this.d.store.put({ ...v, status: 'running' });
     this.#touch(v.name, v.version);
     this.#routed(v.name, v.version);
-    if (replaced && replaced.deploymentId !== v.deploymentId) await this.#retire(replaced, { keepBuild: false });
+    if (replaced && replaced.deploymentId !== v.deploymentId) {
+      await this.#settled(v); // a wake of the replaced instance finishes first, so it is stopped too
+      await this.#retire(replaced, { keepBuild: false });
+    }
   }
 
   /** `latest` and x-patterns may now resolve to it; then retention applies to its job. */
@@ -149,6 +152,7 @@ export class VersionLifecycle {
     this.#emit({ kind: 'gone', name: v.name, version: v.version });
     this.d.store.delete(v.name, v.version);
     this.#lastActive.delete(keyOf(v));
+    await this.#settled(v); // a wake in flight finishes first, so what it started is stopped too
     await this.#retire(v, { keepBuild: false });
     await this.d.targets.get(v.target).purge(v);
   }
@@ -184,7 +188,7 @@ export class VersionLifecycle {
     try {
       const artifact = storedArtifact(v);
       const upstreams = adoptedUpstreams ?? await target.start(this.d.specOf(v), artifact);
-      this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
+      this.#setStatus(v, 'starting', { upstreams, error: null });
       await waitReady(upstreams, {
         timeoutMs: this.d.readyTimeoutMs,
         probe: readyProbe(artifact),
@@ -194,14 +198,19 @@ export class VersionLifecycle {
           return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
         },
       });
-      this.d.store.setStatus(v.name, v.version, 'running');
+      this.#setStatus(v, 'running');
       this.#touch(v.name, v.version);
     } catch (e) {
       log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not start a recorded version');
-      this.d.store.setStatus(v.name, v.version, 'error', { error: (e as Error).message });
+      this.#setStatus(v, 'error', { error: (e as Error).message });
       await target.stop(v).catch(() => {});
       throw e;
     }
+  }
+
+  /** Sets the status of the instance v names, unless a deploy replaced or a delete removed it meanwhile. */
+  #setStatus(v: JobVersion, status: JobVersionStatus, fields: { upstreams?: string[]; error?: string | null } = {}): void {
+    if (this.d.store.get(v.name, v.version)?.deploymentId === v.deploymentId) this.d.store.setStatus(v.name, v.version, status, fields);
   }
 
   // ---- what the targets report
@@ -332,6 +341,11 @@ export class VersionLifecycle {
         this.#routed(name, version);
       }
     });
+  }
+
+  /** Resolves once no wake or idle stop of the version is in flight. */
+  async #settled(v: { name: string; version: string }): Promise<void> {
+    await this.#inFlight.get(keyOf(v))?.catch(() => {});
   }
 
   /** Runs fn after whatever wake or idle stop of the same version is in flight. */
