@@ -102,15 +102,42 @@ export class VersionLifecycle {
   async start(l: Launch, opts: { onStarted?: (probe: string) => void; onWaiting?: (what: string) => void } = {}): Promise<Upstream[]> {
     const target = this.d.targets.get(l.target);
     const spec = this.d.specOf(l);
-    const upstreams = await target.start(spec, l.artifact);
     const announced = !this.d.store.get(l.name, l.version); // a version that serves keeps serving until replaced
-    if (announced) this.#emit({ kind: 'routed', route: { name: l.name, version: l.version, status: 'starting', upstreams, publicEndpoints: l.manifest.public_endpoints, promoted: false } });
-    const probe = readyProbe(l.artifact);
-    opts.onStarted?.(probe);
+    const tail: string[] = [];
+    try {
+      return await this.#startAndWait(l.target, spec, l.artifact, {
+        onWaiting: opts.onWaiting,
+        // read before the failed instance is stopped: a container's logs go with it
+        onFailed: async () => {
+          for await (const line of target.logs(spec, { tail: 15 })) tail.push(line);
+        },
+        onStarted: (upstreams) => {
+          if (announced) this.#emit({ kind: 'routed', route: { name: l.name, version: l.version, status: 'starting', upstreams, publicEndpoints: l.manifest.public_endpoints, promoted: false } });
+          opts.onStarted?.(readyProbe(l.artifact));
+        },
+      });
+    } catch (e) {
+      if (announced && !this.d.store.get(l.name, l.version)) this.#emit({ kind: 'gone', name: l.name, version: l.version });
+      throw new RtError(`${l.name} ${l.version} never became ready: ${(e as Error).message.split('\n')[0]}`, { details: ['last log lines:', ...tail] });
+    }
+  }
+
+  /**
+   * The one start-and-wait of every path (deploy, restore, wake): starts the instance (unless adopted), then waits for
+   * every upstream to be ready, failing early when the target reports it in error. What it started is stopped on failure.
+   */
+  async #startAndWait(targetName: string, spec: InstanceSpec, artifact: Artifact, opts: {
+    adopted?: Upstream[]; pollMs?: number; onStarted?: (upstreams: Upstream[]) => void; onWaiting?: (what: string) => void;
+    onFailed?: () => Promise<void>;
+  }): Promise<Upstream[]> {
+    const target = this.d.targets.get(targetName);
+    const upstreams = opts.adopted ?? await target.start(spec, artifact);
+    opts.onStarted?.(upstreams);
     try {
       await waitReady(upstreams, {
         timeoutMs: this.d.readyTimeoutMs,
-        probe,
+        probe: readyProbe(artifact),
+        pollMs: opts.pollMs,
         onWaiting: opts.onWaiting,
         failed: async () => {
           const s = await target.status(spec);
@@ -118,11 +145,9 @@ export class VersionLifecycle {
         },
       });
     } catch (e) {
-      const tail: string[] = [];
-      for await (const line of target.logs(spec, { tail: 15 })) tail.push(line);
-      if (announced && !this.d.store.get(l.name, l.version)) this.#emit({ kind: 'gone', name: l.name, version: l.version });
+      await opts.onFailed?.().catch(() => {});
       await target.stop(spec).catch(() => {});
-      throw new RtError(`${l.name} ${l.version} never became ready: ${(e as Error).message.split('\n')[0]}`, { details: ['last log lines:', ...tail] });
+      throw e;
     }
     return upstreams;
   }
@@ -183,27 +208,18 @@ export class VersionLifecycle {
   }
 
   /** Starts a recorded version (unless it already runs there) and waits until it is ready; records error on failure. */
-  async #bringUp(v: JobVersion, adoptedUpstreams?: Upstream[], pollMs?: number): Promise<void> {
-    const target = this.d.targets.get(v.target);
+  async #bringUp(v: JobVersion, adopted?: Upstream[], pollMs?: number): Promise<void> {
     try {
-      const artifact = storedArtifact(v);
-      const upstreams = adoptedUpstreams ?? await target.start(this.d.specOf(v), artifact);
-      this.#setStatus(v, 'starting', { upstreams, error: null });
-      await waitReady(upstreams, {
-        timeoutMs: this.d.readyTimeoutMs,
-        probe: readyProbe(artifact),
+      await this.#startAndWait(v.target, this.d.specOf(v), storedArtifact(v), {
+        adopted,
         pollMs,
-        failed: async () => {
-          const s = await target.status(v);
-          return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
-        },
+        onStarted: (upstreams) => this.#setStatus(v, 'starting', { upstreams, error: null }),
       });
       this.#setStatus(v, 'running');
       this.#touch(v.name, v.version);
     } catch (e) {
       log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not start a recorded version');
       this.#setStatus(v, 'error', { error: (e as Error).message });
-      await target.stop(v).catch(() => {});
       throw e;
     }
   }
