@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import type { NewJobVersion } from '../db/job-store.js';
 import { readyProbe, waitReady, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
-import { resolveVersion, type RouteVersion } from '../router/index.js';
+import type { RouteVersion } from '../router/index.js';
 import { RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { AuditLog } from '../audit/index.js';
@@ -14,6 +14,7 @@ import type { Artifact } from '../jobtypes/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { JobLocks } from './job-lock.js';
 import { LifecycleMetrics } from './lifecycle-metrics.js';
+import { rollbackTarget, routeOf, versionsToRetire } from './lifecycle-policies.js';
 
 const log = logger('rt:lifecycle');
 /** how long a replaced, withdrawn or idled instance keeps running after its route is gone */
@@ -68,7 +69,7 @@ export class VersionLifecycle {
   readonly locks = new JobLocks();
   readonly metrics = new LifecycleMetrics();
   readonly #listeners = new Set<(e: VersionEvent) => void>();
-  /** wake or idle stop in flight per version: one at a time, and concurrent callers share a wake */
+  /** wake or idle stop in flight per version: one at a time (a wake queued behind another finds it running) */
   readonly #inFlight = new Map<string, Promise<void>>();
   /** last call (or start) per version, in memory; the store's last_call_at lags by the call recorder's batch */
   readonly #lastActive = new Map<string, number>();
@@ -246,13 +247,10 @@ export class VersionLifecycle {
    * promotion, so a recovery does not flip it back), and the audit says so.
    */
   #maybeRollBack(v: JobVersion, detail?: string): void {
-    if (!v.promotedAt || Date.now() - v.promotedAt > this.d.policy.rollbackWindowMs) return;
-    // latest while it served (a crashing replica passes through `starting` before `error`)
-    const versions = this.d.store.versions(v.name);
-    if (latestOf(versions.map((x) => (x.version === v.version ? { ...x, status: 'running' as const } : x))) !== v.version) return;
-    const previous = latestOf(versions.filter((x) => x.version !== v.version));
+    const now = Date.now();
+    const previous = rollbackTarget(v, this.d.store.versions(v.name), this.d.policy.rollbackWindowMs, now);
     if (!previous) return;
-    const why = `latest rolled back to ${previous} at ${new Date().toISOString()}: ${v.version} turned error ${Math.round((Date.now() - v.promotedAt) / 1000)} s after its promotion (${(detail ?? '').split('\n')[0]})`;
+    const why = `latest rolled back to ${previous} at ${new Date(now).toISOString()}: ${v.version} turned error ${Math.round((now - v.promotedAt!) / 1000)} s after its promotion (${(detail ?? '').split('\n')[0]})`;
     this.d.store.rollBack(v.name, v.version, why);
     this.metrics.rollbacks++;
     this.d.audit.record(PLATFORM, 'job.rollback', { job: v.name, detail: `${v.version} → ${previous}: ${why}` });
@@ -380,12 +378,7 @@ export class VersionLifecycle {
   /** RACETRACK_KEEP_VERSIONS: beyond the N newest serving versions of a job, all but latest and pinned ones stop. */
   async #applyRetention(name: string): Promise<void> {
     const keep = this.d.policy.keepVersions;
-    if (!keep) return;
-    const versions = this.d.store.versions(name);
-    const latest = latestOf(versions);
-    const serving = versions.filter((v) => v.status === 'running' || v.status === 'idle');
-    for (const v of serving.slice(keep)) {
-      if (v.version === latest || v.pinned) continue;
+    for (const v of versionsToRetire(this.d.store.versions(name), keep)) {
       this.d.store.setStatus(v.name, v.version, 'stopped', { upstreams: [], error: `stopped by retention: RACETRACK_KEEP_VERSIONS=${keep} newer versions serve` });
       this.#routed(v.name, v.version);
       this.metrics.retired++;
@@ -399,31 +392,7 @@ export class VersionLifecycle {
   }
 }
 
-/** How the gateway sees a recorded version. */
-export function routeOf(v: JobVersion): RouteVersion {
-  return {
-    name: v.name,
-    version: v.version,
-    status: v.status === 'orphaned' ? 'lost' : v.status,
-    upstreams: v.upstreams,
-    publicEndpoints: v.manifest.public_endpoints,
-    promoted: v.promoted,
-    ...proxyModeOf(v.artifact),
-  };
-}
-
-/** the version `latest` resolves to among these */
-function latestOf(versions: JobVersion[]): string | undefined {
-  return resolveVersion('latest', versions.map(routeOf))?.version;
-}
-
 const keyOf = (v: { name: string; version: string }) => `${v.name}\0${v.version}`;
-
-/** A job the platform fronts (docker-proxy): the gateway maps its paths, as its artifact says. */
-function proxyModeOf(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode'> {
-  const artifact = stored as unknown as Artifact;
-  return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
-}
 
 /** The artifact a version was built into; a version built before artifacts had a kind must be built again. */
 function storedArtifact(v: JobVersion): Artifact {
