@@ -519,6 +519,16 @@ test('a call to an idle version is held while it wakes, then answered; calls tog
   assert.ok(wakes.length >= 1 && wakes.every((w) => w === 'sleepy@1.0.0'));
 });
 
+test('a WebSocket upgrade to an idle version is held while it wakes, then tunnelled', async () => {
+  routes.upsert(route('sleepy', '1.0.0', [], { status: 'idle' }));
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/pub/job/sleepy/1.0.0/ws`, { headers: auth });
+  await once(ws, 'open');
+  ws.send('hello');
+  const [reply] = (await once(ws, 'message')) as [Buffer];
+  assert.equal(reply.toString(), 'echo /pub/job/sleepy/1.0.0/ws hello');
+  ws.close();
+});
+
 test('a version that cannot be woken answers 503 naming it', async () => {
   const r = await call('/pub/job/broken/1.0.0/x', { headers: auth });
   assert.equal(r.status, 503);

@@ -131,8 +131,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   }
 
-  /** Holds a call to an idle version until it serves (bounded), then handles it again from the start. */
-  async function wakeThenRetry(req: IncomingMessage, res: ServerResponse, call: RefusedCall, started: number): Promise<void> {
+  /**
+   * Holds a call to an idle version until it serves (bounded), then `retry` handles it again from the start; `refuse`
+   * answers it when the version could not be woken. Nothing of the call is read meanwhile.
+   */
+  async function wakeThen(call: RefusedCall, gone: () => boolean, retry: () => void, refuse: (call: RefusedCall) => void): Promise<void> {
     const { name, version } = call.idle!;
     let timer: NodeJS.Timeout | undefined;
     const woke = await Promise.race([
@@ -143,10 +146,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.wakeTimeoutMs ?? 60_000))),
     ]);
     clearTimeout(timer);
-    if (res.destroyed) return;
-    const again = woke && opts.routes.resolve(name, version);
-    if (again && again.status === 'running') return handleRequest(req, res);
-    refuse(res, { ...call, error: `job "${name}" version "${version}" was idle and could not be started` }, started);
+    if (gone()) return;
+    if (woke && opts.routes.resolve(name, version)?.status === 'running') return retry();
+    refuse({ ...call, error: `job "${name}" version "${version}" was idle and could not be started` });
+  }
+
+  function wakeThenRetry(req: IncomingMessage, res: ServerResponse, call: RefusedCall, started: number): Promise<void> {
+    return wakeThen(call, () => res.destroyed, () => handleRequest(req, res), (c) => refuse(res, c, started));
   }
 
   function taskRequest(req: IncomingMessage, res: ServerResponse, url: string): void {
@@ -167,6 +173,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (!url.startsWith(JOB)) return sendRawJson(socket, 404, errorBody(`upgrades are proxied under ${JOB}NAME/VERSION/PATH only`));
       const scanned = scanRequestHeaders(req.rawHeaders);
       const call = routeCall(ctx, req, url, JOB.length, scanned, 'upgrade');
+      if (!call.ok && call.idle && opts.wake) {
+        return void wakeThen(call, () => socket.destroyed, () => handleUpgrade(req, socket, head), (c) => {
+          c.metrics.observe(c.status, (performance.now() - started) / 1000);
+          sendRawJson(socket, c.status, refusalBody(c), refusalHeaders(c));
+        });
+      }
       if (!call.ok) {
         call.metrics.observe(call.status, (performance.now() - started) / 1000);
         return sendRawJson(socket, call.status, refusalBody(call), refusalHeaders(call));
