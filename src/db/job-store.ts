@@ -1,5 +1,5 @@
 // Job families and their versions.
-import { and, eq, desc } from 'drizzle-orm';
+import { and, eq, desc, gt, isNull, or } from 'drizzle-orm';
 import type { Db } from './open-database.js';
 import { jobs, jobVersions, secrets } from './schema.js';
 import type { JobVersion, JobVersionStatus } from './types.js';
@@ -64,6 +64,13 @@ export function jobStore(db: Db) {
       const rows = name ? q.where(eq(jobVersions.name, name)).orderBy(desc(jobVersions.createdAt)).all()
         : q.orderBy(jobVersions.name, desc(jobVersions.createdAt)).all();
       return rows.map(toVersion);
+    },
+    /** running versions that may idle: with their own delay, or following the server's when it has one */
+    idleCandidates(serverDefaultOn: boolean): JobVersion[] {
+      const own = gt(jobVersions.idleAfterMs, 0);
+      return db.select().from(jobVersions)
+        .where(and(eq(jobVersions.status, 'running'), serverDefaultOn ? or(own, isNull(jobVersions.idleAfterMs)) : own))
+        .all().map(toVersion);
     },
     get(name: string, version: string): JobVersion | undefined {
       const r = db.select().from(jobVersions).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).get();

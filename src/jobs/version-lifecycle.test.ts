@@ -161,6 +161,20 @@ describe('VersionLifecycle', () => {
     assert.equal(life.metrics.retired, 1);
   });
 
+  test('RACETRACK_IDLE_STOP_AFTER idles every version that has no setting of its own; `jobs idle off` exempts one', async () => {
+    life.close();
+    life = lifecycle({ idleAfterMs: 60_000 });
+    await life.restoreAll();
+    await deploy(life, 'd', '1.0.0');
+    await deploy(life, 'd', '1.0.1');
+    store.configure('d', '1.0.1', { idleAfterMs: 0 });
+    assert.deepEqual(await life.stopIdle(Date.now() + 1000), [], 'not before the delay');
+    const idled = await life.stopIdle(Date.now() + 120_000);
+    assert.ok(idled.includes('d 1.0.0'));
+    assert.ok(!idled.includes('d 1.0.1'));
+    assert.equal(status('d', '1.0.1'), 'running');
+  });
+
   test('a delete during a wake leaves nothing running', async () => {
     await deploy(life, 'w', '1.0.0');
     store.configure('w', '1.0.0', { idleAfterMs: 1000 });

@@ -315,9 +315,9 @@ export class VersionLifecycle {
   /** Stops every running version whose last call is older than its idle delay (not while its job is being deployed). */
   async stopIdle(now = Date.now()): Promise<string[]> {
     const stopped: string[] = [];
-    for (const v of this.d.store.versions()) {
+    for (const v of this.d.store.idleCandidates(this.d.policy.idleAfterMs > 0)) {
       const after = this.idleAfterOf(v);
-      if (!after || v.status !== 'running' || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
+      if (!after || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
       const last = Math.max(this.#lastActive.get(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
       if (now - last < after) continue;
       await this.#serial(v, () => this.#idle(v.name, v.version, after));
