@@ -91,6 +91,22 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal((await server.ssh('jobs scale ops 9.9.9 --replicas 2')).code, 1);
   });
 
+  test('scale, idle and pin need deploy_job on the job: another user is refused, and nothing changes', async () => {
+    const add = await server.ssh('users add mallory@example.com --token');
+    assert.equal(add.code, 0, add.stderr);
+    const token = add.stdout.trim().split('\n').at(-1)!;
+    const post = (what: string, body: unknown) => fetch(`${server.httpUrl}/lifecycle/api/v1/job/ops/1.0.0/${what}`, {
+      method: 'POST', headers: { 'x-racetrack-auth': token, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    for (const [what, body] of [['scale', { replicas: 5 }], ['idle', { after: '1s' }], ['pin', { pinned: true }]] as const) {
+      const r = await post(what, body);
+      assert.equal(r.status, 403, what);
+      assert.match(((await r.json()) as { error: string }).error, /deploy_job/);
+    }
+    const v = await info('ops', '1.0.0');
+    assert.deepEqual([v.replicas, v.idle_stop_after_ms, v.pinned], [1, 0, false]);
+  });
+
   test('an idle version stops, a stranger cannot wake it, and the next call starts it and is answered', async () => {
     const set = await server.ssh('jobs idle ops 1.0.0 1s');
     assert.equal(set.code, 0, set.stderr);
