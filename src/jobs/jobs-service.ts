@@ -180,7 +180,10 @@ export class JobsService {
 
   /** `jobs pin`: retention never stops a pinned version. */
   async pin(subject: Subject, name: string, version: string, pinned: boolean): Promise<JobVersion> {
-    return this.#change(subject, name, version, pinned ? 'job.pin' : 'job.unpin', pinned ? 'pinned' : 'unpinned', async (v) => this.d.store.configure(v.name, v.version, { pinned }));
+    return this.#change(subject, name, version, pinned ? 'job.pin' : 'job.unpin', pinned ? 'pinned' : 'unpinned', async (v) => {
+      this.d.store.configure(v.name, v.version, { pinned });
+      if (!pinned) await this.lifecycle.applyRetention(name); // unpinned, it may be one too many now
+    });
   }
 
   async #change(subject: Subject, name: string, version: string, action: string, detail: string, fn: (v: JobVersion) => Promise<void>): Promise<JobVersion> {

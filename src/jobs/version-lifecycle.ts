@@ -169,7 +169,7 @@ export class VersionLifecycle {
   async promote(name: string, version: string): Promise<void> {
     this.d.store.promote(name, version);
     this.#routed(name, version);
-    await this.#applyRetention(name);
+    await this.applyRetention(name);
   }
 
   // ---- withdraw: a deleted version's route goes at once, then its instance and what the target keeps
@@ -376,7 +376,7 @@ export class VersionLifecycle {
   // ---- retention
 
   /** RACETRACK_KEEP_VERSIONS: beyond the N newest serving versions of a job, all but latest and pinned ones stop. */
-  async #applyRetention(name: string): Promise<void> {
+  async applyRetention(name: string): Promise<void> {
     const keep = this.d.policy.keepVersions;
     for (const v of versionsToRetire(this.d.store.versions(name), keep)) {
       this.d.store.setStatus(v.name, v.version, 'stopped', { upstreams: [], error: `stopped by retention: RACETRACK_KEEP_VERSIONS=${keep} newer versions serve` });

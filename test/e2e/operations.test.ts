@@ -163,7 +163,9 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal((await perform('ret', 'latest')).json, '1.0.3');
     assert.equal((await info('ret', '1.0.0')).pinned, true);
     const unpin = await server.ssh('jobs pin ret 1.0.0 --off --json');
-    assert.equal((JSON.parse(unpin.stdout) as Info).pinned, false);
+    assert.equal(unpin.code, 0, unpin.stderr);
+    const unpinned = JSON.parse(unpin.stdout) as Info;
+    assert.deepEqual([unpinned.pinned, unpinned.status], [false, 'stopped'], 'unpinned, it is one version too many');
   });
 
   test('pruning: a retired version\'s build folder goes; deploy logs beyond RACETRACK_KEEP_DEPLOY_LOGS go unless a version uses them', async () => {
