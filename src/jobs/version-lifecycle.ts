@@ -130,6 +130,8 @@ export class VersionLifecycle {
   async #startAndWait(targetName: string, spec: InstanceSpec, artifact: Artifact, opts: {
     adopted?: Upstream[]; pollMs?: number; onStarted?: (upstreams: Upstream[]) => void; onWaiting?: (what: string) => void;
     onFailed?: () => Promise<void>;
+    /** leave a failed instance running (restore: the target may still bring it up, and a target reports that) */
+    keepOnFailure?: boolean;
   }): Promise<Upstream[]> {
     const target = this.d.targets.get(targetName);
     const upstreams = opts.adopted ?? await target.start(spec, artifact);
@@ -147,7 +149,7 @@ export class VersionLifecycle {
       });
     } catch (e) {
       await opts.onFailed?.().catch(() => {});
-      await target.stop(spec).catch(() => {});
+      if (!opts.keepOnFailure) await target.stop(spec).catch(() => {});
       throw e;
     }
     return upstreams;
@@ -203,17 +205,16 @@ export class VersionLifecycle {
     await Promise.all(this.d.store.versions().map(async (v) => {
       if (v.status === 'idle' || v.status === 'stopped') return;
       const adopted = running.get(v.target)?.some((r) => r.deploymentId === v.deploymentId);
-      await this.#bringUp(v, adopted ? v.upstreams : undefined).catch(() => {});
+      await this.#bringUp(v, { adopted: adopted ? v.upstreams : undefined, keepOnFailure: true }).catch(() => {});
     }));
     this.#emit({ kind: 'reset', routes: this.d.store.versions().map(routeOf) });
   }
 
   /** Starts a recorded version (unless it already runs there) and waits until it is ready; records error on failure. */
-  async #bringUp(v: JobVersion, adopted?: Upstream[], pollMs?: number): Promise<void> {
+  async #bringUp(v: JobVersion, opts: { adopted?: Upstream[]; pollMs?: number; keepOnFailure?: boolean } = {}): Promise<void> {
     try {
       await this.#startAndWait(v.target, this.d.specOf(v), storedArtifact(v), {
-        adopted,
-        pollMs,
+        ...opts,
         onStarted: (upstreams) => this.#setStatus(v, 'starting', { upstreams, error: null }),
       });
       this.#setStatus(v, 'running');
@@ -346,7 +347,7 @@ export class VersionLifecycle {
       if (current?.status !== 'idle') return;
       const started = performance.now();
       try {
-        await this.#bringUp(current, undefined, WAKE_POLL_MS);
+        await this.#bringUp(current, { pollMs: WAKE_POLL_MS });
         this.metrics.observeWake((performance.now() - started) / 1000);
       } catch (e) {
         this.metrics.wakeFailures++;
