@@ -168,7 +168,7 @@ export class JobsService {
 
   /** `jobs scale`: replicas now, no rebuild; an idle or stopped version starts with them next time. */
   async scale(subject: Subject, name: string, version: string, replicas: number): Promise<JobVersion> {
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) throw new UsageError(`--replicas: must be a whole number from 1 to ${MAX_REPLICAS}, not ${replicas}`);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) throw new UsageError(`replicas: must be a whole number from 1 to ${MAX_REPLICAS}, not ${replicas}`);
     return this.#change(subject, name, version, 'job.scale', `replicas ${replicas}`, (v) => this.lifecycle.scale(v, replicas));
   }
 
