@@ -9,6 +9,7 @@ import type { RouteTable } from '../router/index.js';
 import { JobNotFoundError, UsageError } from '../core/errors.js';
 import { killProcessesUnder } from '../core/kill-processes-under.js';
 import { formatDuration } from '../core/parse-duration.js';
+import type { PlatformMetrics } from '../core/platform-metrics.js';
 import type { AuditLog } from '../audit/index.js';
 import { MAX_REPLICAS } from '../manifest/index.js';
 import { jobEnv } from './job-env.js';
@@ -28,6 +29,7 @@ export interface JobsServiceDeps {
   readyTimeoutMs: number;
   audit: AuditLog;
   policy: LifecyclePolicy;
+  metrics: PlatformMetrics;
   /** told when a family ended (its last version is gone): its git history goes too, so a new family starts clean */
   onFamilyEnded?: (name: string) => void;
 }
@@ -37,7 +39,7 @@ export class JobsService {
 
   constructor(private readonly d: JobsServiceDeps) {
     this.lifecycle = new VersionLifecycle({
-      store: d.store, targets: d.targets, audit: d.audit, readyTimeoutMs: d.readyTimeoutMs, policy: d.policy,
+      store: d.store, targets: d.targets, audit: d.audit, readyTimeoutMs: d.readyTimeoutMs, policy: d.policy, metrics: d.metrics,
       specOf: (v) => this.instanceSpec(v),
     });
   }

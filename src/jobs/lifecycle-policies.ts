@@ -14,9 +14,14 @@ export function routeOf(v: JobVersion): RouteVersion {
     upstreams: v.upstreams,
     publicEndpoints: v.manifest.public_endpoints,
     promoted: v.promoted,
-    // a job the platform fronts (docker-proxy): the gateway maps its paths, as its artifact says
-    ...(artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {}),
+    ...frontedBy(artifact),
   };
+}
+
+/** A job the platform fronts, as its artifact says: docker-proxy (the gateway maps its paths), a static site (it serves the folder). */
+function frontedBy(artifact: Artifact): Pick<RouteVersion, 'proxyMode' | 'staticRoot'> {
+  if (artifact.kind === 'static') return { staticRoot: artifact.root };
+  return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
 }
 
 /** the version `latest` resolves to among these */

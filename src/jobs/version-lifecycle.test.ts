@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditStore, jobStore, openDatabase, type Db } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
+import { PlatformMetrics } from '../core/platform-metrics.js';
 import { TargetRegistry, type InstanceSpec } from '../deploy/index.js';
 import { FakeTarget } from '../deploy/fake/fake-target.js';
 import type { Artifact } from '../jobtypes/index.js';
@@ -30,6 +31,9 @@ describe('VersionLifecycle', () => {
   let routes: RouteTable;
   let life: VersionLifecycle;
   const audit = () => new AuditLog(auditStore(db));
+  const metrics = new PlatformMetrics();
+  /** a counter of job NAME as /metrics shows it */
+  const counted = (family: string, job: string) => Number(new RegExp(`^${family}\\{job="${job}"\\} (\\S+)$`, 'm').exec(metrics.render())?.[1]);
 
   function lifecycle(policy: Partial<LifecyclePolicy> = {}): VersionLifecycle {
     fake = new FakeTarget();
@@ -38,7 +42,7 @@ describe('VersionLifecycle', () => {
     targets.register(fake);
     const l = new VersionLifecycle({
       store, targets, audit: audit(), readyTimeoutMs: 5000,
-      policy: { idleAfterMs: 0, keepVersions: 0, rollbackWindowMs: 600_000, ...policy },
+      policy: { idleAfterMs: 0, keepVersions: 0, rollbackWindowMs: 600_000, ...policy }, metrics,
       specOf: (v): InstanceSpec => ({ name: v.name, version: v.version, deploymentId: v.deploymentId, replicas: v.replicas ?? v.manifest.replicas, env: {}, resources: {} }),
     });
     routes = new RouteTable();
@@ -90,8 +94,9 @@ describe('VersionLifecycle', () => {
     await Promise.all([life.wake('a', '1.0.0'), life.wake('a', '1.0.0'), life.wake('a', '1.0.0')]);
     assert.equal(status('a', '1.0.0'), 'running');
     assert.equal(routes.get('a', '1.0.0')?.status, 'running');
-    assert.equal(life.metrics.wakes, 1);
-    assert.equal(life.metrics.idleStops, 1);
+    assert.equal(counted('racetrack_wakes_total', 'a'), 1);
+    assert.equal(counted('racetrack_idle_stops_total', 'a'), 1);
+    assert.equal(counted('racetrack_wake_duration_seconds_count', 'a'), 1);
   });
 
   test('scale: a running version changes replicas at once; an idle one starts with them', async () => {
@@ -131,7 +136,7 @@ describe('VersionLifecycle', () => {
     assert.match(store.get('a', '2.0.0')!.rolledBack ?? '', /^latest rolled back to 1\.0\.0 at .*: 2\.0\.0 turned error \d+ s after its promotion \(crash-looping\)$/);
     life.onInstanceState(v2, { status: 'running' }); // a recovery does not flip it back
     assert.equal(routes.resolve('a', 'latest')?.version, '1.0.0');
-    assert.equal(life.metrics.rollbacks, 1);
+    assert.equal(counted('racetrack_rollbacks_total', 'a'), 1);
     assert.ok(auditStore(db).list({ jobName: 'a' }).some((e) => e.action === 'job.rollback' && e.actor === 'platform'));
   });
 
@@ -158,7 +163,7 @@ describe('VersionLifecycle', () => {
     assert.deepEqual(['1.0.0', '1.0.1', '1.0.2'].map((v) => status('r', v)), ['running', 'stopped', 'running']);
     assert.equal(await running('r', '1.0.1'), false);
     assert.equal(routes.get('r', '1.0.1')?.status, 'stopped');
-    assert.equal(life.metrics.retired, 1);
+    assert.equal(counted('racetrack_retired_versions_total', 'r'), 1);
   });
 
   test('RACETRACK_IDLE_STOP_AFTER idles every version that has no setting of its own; `jobs idle off` exempts one', async () => {

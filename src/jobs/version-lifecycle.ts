@@ -7,13 +7,13 @@ import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import type { NewJobVersion } from '../db/job-store.js';
 import { readyProbe, waitReady, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
 import type { RouteVersion } from '../router/index.js';
-import { RtError } from '../core/errors.js';
+import { BadRequestError, RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Artifact } from '../jobtypes/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { JobLocks } from './job-lock.js';
-import { LifecycleMetrics } from './lifecycle-metrics.js';
+import type { PlatformMetrics } from '../core/platform-metrics.js';
 import { rollbackTarget, routeOf, versionsToRetire } from './lifecycle-policies.js';
 
 const log = logger('rt:lifecycle');
@@ -57,6 +57,8 @@ export interface LifecycleDeps {
   readyTimeoutMs: number;
   specOf: (v: SpecSource) => InstanceSpec;
   policy: LifecyclePolicy;
+  /** idle stops, wakes (and their latency), wake failures, rollbacks, retired versions */
+  metrics: PlatformMetrics;
 }
 
 /** A version to start by a deploy: where, from what artifact. */
@@ -67,7 +69,6 @@ export interface Launch extends SpecSource {
 
 export class VersionLifecycle {
   readonly locks = new JobLocks();
-  readonly metrics = new LifecycleMetrics();
   readonly #listeners = new Set<(e: VersionEvent) => void>();
   /** wake or idle stop in flight per version: one at a time (a wake queued behind another finds it running) */
   readonly #inFlight = new Map<string, Promise<void>>();
@@ -253,7 +254,7 @@ export class VersionLifecycle {
     if (!previous) return;
     const why = `latest rolled back to ${previous} at ${new Date(now).toISOString()}: ${v.version} turned error ${Math.round((now - v.promotedAt!) / 1000)} s after its promotion (${(detail ?? '').split('\n')[0]})`;
     this.d.store.rollBack(v.name, v.version, why);
-    this.metrics.rollbacks++;
+    this.d.metrics.rolledBack(v.name);
     this.d.audit.record(PLATFORM, 'job.rollback', { job: v.name, detail: `${v.version} → ${previous}: ${why}` });
     log.warn({ job: v.name, from: v.version, to: previous }, 'latest rolled back');
   }
@@ -262,6 +263,7 @@ export class VersionLifecycle {
 
   /** `jobs scale`: a running version gets `replicas` replicas now; any other keeps the number for its next start. */
   async scale(v: JobVersion, replicas: number): Promise<void> {
+    if (isStaticSite(v)) throw new BadRequestError(`${v.name} ${v.version} is a static site the platform serves itself: it has no replicas to scale`);
     this.d.store.configure(v.name, v.version, { replicas });
     if (v.status !== 'running') return;
     const target = this.d.targets.get(v.target);
@@ -318,7 +320,8 @@ export class VersionLifecycle {
     const stopped: string[] = [];
     for (const v of this.d.store.idleCandidates(this.d.policy.idleAfterMs > 0)) {
       const after = this.idleAfterOf(v);
-      if (!after || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
+      // a static site runs no process: nothing to stop
+      if (!after || isStaticSite(v) || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
       const last = Math.max(this.#lastActive.get(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
       if (now - last < after) continue;
       await this.#serial(v, () => this.#idle(v.name, v.version, after));
@@ -332,7 +335,7 @@ export class VersionLifecycle {
     if (!v || v.status !== 'running') return;
     this.d.store.setStatus(name, version, 'idle', { upstreams: [] });
     this.#routed(name, version);
-    this.metrics.idleStops++;
+    this.d.metrics.idleStopped(name);
     log.info({ job: name, version, idleAfterMs: after }, 'idle: stopped until the next call');
     await this.#retire(v, { keepBuild: true });
   }
@@ -348,9 +351,9 @@ export class VersionLifecycle {
       const started = performance.now();
       try {
         await this.#bringUp(current, { pollMs: WAKE_POLL_MS });
-        this.metrics.observeWake((performance.now() - started) / 1000);
+        this.d.metrics.woke(name, (performance.now() - started) / 1000);
       } catch (e) {
-        this.metrics.wakeFailures++;
+        this.d.metrics.wakeFailed(name);
         throw e;
       } finally {
         this.#routed(name, version);
@@ -382,7 +385,7 @@ export class VersionLifecycle {
     for (const v of versionsToRetire(this.d.store.versions(name), keep)) {
       this.d.store.setStatus(v.name, v.version, 'stopped', { upstreams: [], error: `stopped by retention: RACETRACK_KEEP_VERSIONS=${keep} newer versions serve` });
       this.#routed(v.name, v.version);
-      this.metrics.retired++;
+      this.d.metrics.retired(v.name);
       this.d.audit.record(PLATFORM, 'job.retire', { job: v.name, detail: `${v.version}: ${keep} newer version(s) kept running (RACETRACK_KEEP_VERSIONS)` });
       await this.#retire(v, { keepBuild: false });
     }
@@ -392,6 +395,8 @@ export class VersionLifecycle {
     clearInterval(this.#idleTimer);
   }
 }
+
+const isStaticSite = (v: JobVersion) => (v.artifact as unknown as Artifact).kind === 'static';
 
 const keyOf = (v: { name: string; version: string }) => `${v.name}\0${v.version}`;
 

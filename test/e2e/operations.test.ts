@@ -53,7 +53,9 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
   }
   const perform = (name: string, version: string, body: unknown = {}, token?: string | null) =>
     callJob(server, `/pub/job/${name}/${version}/api/v1/perform`, { body, token });
-  const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${server.httpUrl}/metrics`)).text())?.[1]);
+  /** a counter of job JOB on /metrics */
+  const metric = async (name: string, job: string) =>
+    Number(new RegExp(`^${name}\\{job="${job}"\\} (\\S+)$`, 'm').exec(await (await fetch(`${server.httpUrl}/metrics`)).text())?.[1]);
 
   before(async () => {
     server = await startTestServer({ env: { RACETRACK_KEEP_VERSIONS: '2', RACETRACK_KEEP_DEPLOY_LOGS: '1' } });
@@ -117,7 +119,7 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal(listed.find((j) => j.name === 'ops')?.status, 'idle');
     const api = await fetch(`${server.httpUrl}/lifecycle/api/v1/job/ops/1.0.0`, { headers: { 'x-racetrack-auth': server.token } });
     assert.equal(((await api.json()) as Info).status, 'idle');
-    assert.ok((await metric('racetrack_idle_stops_total')) >= 1);
+    assert.ok((await metric('racetrack_idle_stops_total', 'ops')) >= 1);
 
     // the attack: calls without a valid token must not start it
     assert.equal((await perform('ops', '1.0.0', {}, null)).status, 401);
@@ -131,8 +133,8 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     const woken = await info('ops', '1.0.0');
     assert.equal(woken.status, 'running');
     assert.equal(woken.idle_stop_after_ms, 0);
-    assert.equal(await metric('racetrack_wakes_total'), 1);
-    assert.equal(await metric('racetrack_wake_seconds_count'), 1);
+    assert.equal(await metric('racetrack_wakes_total', 'ops'), 1);
+    assert.equal(await metric('racetrack_wake_duration_seconds_count', 'ops'), 1);
 
     const bad = await server.ssh('jobs idle ops 1.0.0 soon');
     assert.equal(bad.code, 2);
@@ -195,7 +197,7 @@ describe('operations: scale, idle and wake, retention and pins, rollback', () =>
     assert.equal((await perform('rb', 'latest')).json, '1.0.0');
     const audit = await server.ssh('audit --json');
     assert.match(audit.stdout, /job\.rollback/);
-    assert.equal(await metric('racetrack_rollbacks_total'), 1);
+    assert.equal(await metric('racetrack_rollbacks_total', 'rb'), 1);
   });
 });
 
