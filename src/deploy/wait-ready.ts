@@ -23,6 +23,8 @@ export interface WaitReadyOptions {
   prefix?: string;
   /** `wrapper` unless told */
   probe?: ReadyProbe;
+  /** pause between two probes; 50 ms unless told (a wake, which a caller waits for, probes faster) */
+  pollMs?: number;
 }
 
 export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Promise<void> {
@@ -41,7 +43,7 @@ export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Pr
           opts.onWaiting(`${up} is live, waiting for /ready`);
           announced = true;
         }
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, opts.pollMs ?? 50));
       }
     }
   }

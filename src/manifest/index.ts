@@ -11,3 +11,4 @@ export { resourceName } from './resource-name.js';
 export { parseMemoryQuantity } from './parse-memory-quantity.js';
 export { parseCpuQuantity } from './parse-cpu-quantity.js';
 export { isJobVersion } from './is-job-version.js';
+export { MAX_REPLICAS } from './validate-manifest.js';

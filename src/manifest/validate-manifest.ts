@@ -22,7 +22,7 @@ const IGNORED_RACETRACK_FIELDS: Readonly<Record<string, string>> = {
   image_type: 'image_type is ignored: the job type decides how the image is built',
 };
 const INFRASTRUCTURE_TARGETS: readonly InfrastructureTargetName[] = ['local', 'docker', 'kubernetes'];
-const MAX_REPLICAS = 50;
+export const MAX_REPLICAS = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 

@@ -11,7 +11,7 @@ import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
-import { JobsService } from '../jobs/index.js';
+import { JobsService, followLifecycle } from '../jobs/index.js';
 import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
 import { loadManifest } from '../manifest/index.js';
 import { RACETRACK_VERSION } from '../core/version.js';
@@ -78,9 +78,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     secretsFor: (name) => secrets.values(name, false),
     readyTimeoutMs: settings.readyTimeoutMs,
     audit,
+    policy: { idleAfterMs: settings.idleStopAfterMs, keepVersions: settings.keepVersions, rollbackWindowMs: settings.rollbackWindowMs },
+    metrics,
   });
+  const lifecycle = jobs.lifecycle;
+  followLifecycle(routes, lifecycle);
   const sandbox = await LocalSandbox.start({ enabled: settings.localSandbox, uids: settings.localSandboxUids });
-  targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => jobs.onInstanceState(ref, state) }));
+  targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => lifecycle.onInstanceState(ref, state) }));
   let images: ImageBuilder | undefined;
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
@@ -91,7 +95,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       engine,
       pidsLimit: settings.dockerPidsLimit,
       pubUrl,
-      onStatus: (ref, state) => jobs.onInstanceState(ref, state),
+      onStatus: (ref, state) => lifecycle.onInstanceState(ref, state),
     }));
   }
   const plugins = new PluginStore({
@@ -103,9 +107,9 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const jobTypes = new JobTypeRegistry(plugins);
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
-    dataDir: settings.dataDir, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
+    dataDir: settings.dataDir, defaultInfra: settings.infra, jobQuota,
     jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind), metrics,
-    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
+    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit, keepDeployLogs: settings.keepDeployLogs,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
   const pluginsService = new PluginsService({ store: plugins, auth, audit, deployedVersions: () => store.versions() });
@@ -121,7 +125,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
   const gateway = createGateway({
-    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record,
+    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks,
+    onCall: (name, version) => {
+      calls.record(name, version);
+      return lifecycle.callStarted(name, version);
+    },
+    wake: (name, version) => lifecycle.wake(name, version),
+    wakeTimeoutMs: settings.readyTimeoutMs,
     asyncTaskTtlMs: settings.asyncTaskTtlMs,
     asyncMaxTasksPerCaller: settings.asyncMaxTasksPerCaller,
     asyncMaxBytesPerCaller: settings.asyncMaxBytesPerCaller,
@@ -164,6 +174,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   httpBase = `http://${hostForUrl(settings.bind)}:${port(http)}`;
   jobs.pruneBuilds(join(settings.dataDir, 'builds'));
   await jobs.restoreAll();
+  lifecycle.watchIdle();
   const failedTasks = await gateway.failInterruptedTasks();
   if (failedTasks) log.warn({ count: failedTasks }, 'async calls interrupted by the last stop were marked failed');
   const sshPort = await listenSsh(ssh, settings.sshPort, settings.bind);
@@ -184,6 +195,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       await Promise.race([Promise.all([httpClosed, pushesDone]), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
       http.closeAllConnections();
       hookServer.close();
+      lifecycle.close();
       await gateway.close();
       calls.flush();
       asyncTasks.close();
