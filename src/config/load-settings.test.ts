@@ -23,7 +23,7 @@ test('flag beats env beats racetrack.yaml', () => {
 
 test('a bad value names the setting', () => {
   assert.throws(() => loadSettings({}, { RACETRACK_HTTP_PORT: 'eighty' }), /RACETRACK_HTTP_PORT \(--http-port\): "eighty" is not a whole number/);
-  assert.throws(() => loadSettings({}, { RACETRACK_INFRA: 'mars' }), /RACETRACK_INFRA .*"mars" is not one of local, docker, kubernetes/);
+  assert.throws(() => loadSettings({}, { RACETRACK_INFRA: 'Mars!' }), /RACETRACK_INFRA .*"Mars!" is not a target name/);
   assert.throws(() => loadSettings({}, { RACETRACK_AUTH_REQUIRED: 'maybe' }), /is not true or false/);
   // 0 is no limit to the engine
   assert.throws(() => loadSettings({}, { RACETRACK_DOCKER_PIDS_LIMIT: '0' }), /RACETRACK_DOCKER_PIDS_LIMIT \(--docker-pids-limit\): "0" is not a whole number of at least 1/);

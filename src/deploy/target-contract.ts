@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Artifact } from '../jobtypes/index.js';
 import type { InfrastructureTarget, InstanceSpec } from './types.js';
-import { waitReady } from './wait-ready.js';
+import { waitReady } from '../core/wait-ready.js';
 
 export interface TargetUnderTest {
   target: InfrastructureTarget;

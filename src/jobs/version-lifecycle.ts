@@ -5,7 +5,8 @@
 import { rmSync } from 'node:fs';
 import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
 import type { NewJobVersion } from '../db/job-store.js';
-import { readyProbe, waitReady, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
+import { waitReady } from '../core/wait-ready.js';
+import { readyProbe, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry, type Upstream } from '../deploy/index.js';
 import type { RouteVersion } from '../router/index.js';
 import { BadRequestError, RtError } from '../core/errors.js';
 import { logger } from '../core/log.js';

@@ -24,7 +24,7 @@ import { createSshServer } from '../ssh/index.js';
 import { logger } from '../core/log.js';
 import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
-import type { Services } from './services.js';
+import type { Services } from '../services/services.js';
 import { CallRecorder } from './call-recorder.js';
 import { renderStateGauges } from './state-gauges.js';
 import { meteredDeployments } from './metered-deployments.js';
@@ -105,6 +105,9 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   });
   await plugins.loadAll();
   const jobTypes = new JobTypeRegistry(plugins);
+  if (!targets.names().includes(settings.infra)) {
+    log.warn(`RACETRACK_INFRA: "${settings.infra}" is not available on this server (available: ${targets.names().join(', ')}); deploys must name a target`);
+  }
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
     dataDir: settings.dataDir, defaultInfra: settings.infra, jobQuota,
@@ -147,9 +150,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       version: VERSION,
       infrastructureTargets: () => targets.names(),
       deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
-      validateManifest: (text) => loadManifest(text, {
-        path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
-      }),
+      validateManifest: (text) => {
+        const checked = loadManifest(text, {
+          path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
+        });
+        if (checked.manifest.infrastructure_target) targets.get(checked.manifest.infrastructure_target, 'job.yaml: infrastructure_target');
+        return checked;
+      },
       deployRemote: (req, reporter) => deployFromRemote({
         repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
         fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,

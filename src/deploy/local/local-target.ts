@@ -9,7 +9,7 @@ import type { Artifact, ProcessArtifact } from '../../jobtypes/index.js';
 import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
-import { waitReady } from '../wait-ready.js';
+import { waitReady } from '../../core/wait-ready.js';
 import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
 import { listenerFd, listenerPort, openListener } from '../../core/open-listener.js';
