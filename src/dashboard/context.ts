@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Subject } from '../auth/index.js';
 import type { AuthThrottle } from '../auth/index.js';
-import type { Services } from '../server/services.js';
+import type { Services } from '../services/services.js';
 import { UnauthenticatedError } from '../core/errors.js';
 import type { CallHistory } from './call-history.js';
 import type { Sessions } from './sessions.js';

@@ -51,8 +51,10 @@ export function adminRoutes({ services }: DashboardDeps): Router {
     });
   }
 
-  r.get('/admin/audit', (req, res) =>
-    sendPage(res, <AuditPage page={pageOf(req, res)} events={audit.list(auth, requireSubject(res), { limit: AUDIT_EVENTS })} />));
+  r.get('/admin/audit', (req, res) => {
+    auth.requireAdmin(requireSubject(res));
+    return sendPage(res, <AuditPage page={pageOf(req, res)} events={audit.list({ limit: AUDIT_EVENTS })} />);
+  });
   return r;
 }
 
