@@ -1,0 +1,280 @@
+// The kubernetes target: a job version becomes a Secret, a ClusterIP Service, a NetworkPolicy and a Deployment in
+// one namespace, its image pushed to the operator's registry and referenced by digest. Readiness is the rollout as
+// the watch reports it; a failed rollout removes every object and brings the pod's events and last log lines into
+// the push. Objects outlive the server, which adopts them by their labels after a restart.
+import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { AppsV1Api, CoreV1Api, Log, NetworkingV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { Artifact } from '../../jobtypes/index.js';
+import { RtError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
+import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
+import { readyProbe } from '../wait-ready.js';
+import type { DockerEngine } from '../docker/index.js';
+import { containerUser } from '../docker/container-confinement.js';
+import { apiErrorLine, isNotFound } from './api-error.js';
+import { ClusterView } from './cluster-view.js';
+import { jobObjects, SERVICE_PORT, type JobObjects } from './job-objects.js';
+import type { KubernetesSettings } from './kube-settings.js';
+import { ANNOTATION, instanceSelector, objectName, ownerSelector, refOf } from './object-names.js';
+import { PodRelays } from './pod-relays.js';
+import { pushImage } from './push-image.js';
+import { podFailure, podReady, rolledOut, rolloutFailure } from './rollout.js';
+
+const log = logger('rt:deploy:kubernetes');
+/** log lines of a failing pod brought into the push */
+const FAILURE_LOG_LINES = 10;
+
+export interface KubernetesTargetOptions extends Omit<KubernetesSettings, 'source'> {
+  engine: DockerEngine;
+  /** how long a rollout may take before the push fails */
+  rolloutTimeoutMs: number;
+  onStatus?: StatusListener;
+}
+
+const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
+
+export class KubernetesTarget implements InfrastructureTarget {
+  readonly name = 'kubernetes';
+  readonly runs = 'image';
+  private readonly kc: KubeConfig;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly net: NetworkingV1Api;
+  private readonly view: ClusterView;
+  private readonly relays = new PodRelays();
+  private readonly owner: string;
+  private readonly reported = new Map<string, InstanceStatus>();
+  private readonly stopping = new Set<string>();
+
+  constructor(private readonly opts: KubernetesTargetOptions) {
+    this.kc = opts.kubeconfig;
+    this.apps = this.kc.makeApiClient(AppsV1Api);
+    this.core = this.kc.makeApiClient(CoreV1Api);
+    this.net = this.kc.makeApiClient(NetworkingV1Api);
+    this.owner = opts.engine.owner;
+    this.view = new ClusterView(this.kc, opts.namespace, ownerSelector(this.owner));
+    this.view.onChange(() => this.reportChanges());
+  }
+
+  async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
+    if (artifact.kind !== 'image') throw new RtError(`the kubernetes target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
+    await this.view.start();
+    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry);
+    const imageUser = (await this.opts.engine.docker.getImage(artifact.image).inspect()).Config.User;
+    const [uid, gid] = containerUser(imageUser).split(':').map(Number) as [number, number];
+    const name = objectName(spec);
+    const key = keyOf(spec);
+    await this.deleteObjects(name); // left over from an earlier start of this same instance
+    let upstreams: Upstream[] = [`${name}.${this.opts.namespace}.svc:${SERVICE_PORT}`];
+    let relayPorts: number[] | undefined;
+    if (this.opts.reach === 'pods') {
+      upstreams = await this.relays.listen(key, new Array<number>(spec.replicas).fill(0), () => this.readyPods(spec));
+      relayPorts = upstreams.map((u) => Number(u.slice(u.lastIndexOf(':') + 1)));
+    }
+    const objects = jobObjects({
+      spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user: { uid, gid },
+      ...(this.opts.pullSecret ? { pullSecret: this.opts.pullSecret } : {}), ...(relayPorts ? { relayPorts } : {}),
+    });
+    try {
+      await this.create(objects);
+      await this.waitRollout(spec, name);
+    } catch (e) {
+      this.relays.close(key);
+      await this.deleteObjects(name).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
+      throw e;
+    }
+    return upstreams;
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    const key = keyOf(ref);
+    this.stopping.add(key);
+    try {
+      this.relays.close(key);
+      await this.deleteObjects(objectName(ref));
+    } finally {
+      this.stopping.delete(key);
+      this.reported.delete(key);
+    }
+  }
+
+  /** running while any replica is ready (the gateway fails over); error when the rollout cannot finish */
+  async status(ref: InstanceRef): Promise<InstanceState> {
+    await this.view.start();
+    const d = this.view.deployment(objectName(ref));
+    if (!d) return { status: 'lost', detail: `no Deployment ${objectName(ref)} in namespace ${this.opts.namespace}` };
+    return this.statusOf(ref, d);
+  }
+
+  async *logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string> {
+    await this.view.start();
+    const pods = this.view.podsWith(instanceSelector(ref, this.owner)).map((p) => p.metadata!.name!);
+    if (!opts.follow) {
+      const lines: string[] = [];
+      for (const pod of pods) lines.push(...await this.podLog(pod, opts.tail));
+      yield* opts.tail === undefined ? lines : lines.slice(-opts.tail);
+      return;
+    }
+    const merged = new PassThrough();
+    const aborts = await Promise.all(pods.map((pod) => new Log(this.kc).log(this.opts.namespace, pod, 'job', merged, { follow: true, ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}) })));
+    const stop = () => {
+      aborts.forEach((a) => a.abort());
+      merged.end();
+    };
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const line of createInterface({ input: merged })) yield line;
+    } finally {
+      opts.signal?.removeEventListener('abort', stop);
+      stop();
+    }
+  }
+
+  /** the versions this server has on the cluster; in pods mode their relays listen again on the ports they had */
+  async list(): Promise<InstanceRef[]> {
+    try {
+      await this.view.start();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot list what runs on Kubernetes: its versions are restarted when the API answers again');
+      return [];
+    }
+    const refs: InstanceRef[] = [];
+    for (const d of this.view.allDeployments()) {
+      const ref = refOf(d.metadata);
+      if (!ref) continue;
+      refs.push(ref);
+      const ports = d.metadata?.annotations?.[ANNOTATION.relayPorts]?.split(',').map(Number);
+      if (this.opts.reach === 'pods' && ports?.length) await this.relays.listen(keyOf(ref), ports, () => this.readyPods(ref));
+    }
+    return refs;
+  }
+
+  /** The cluster keeps nothing of a version once stop() deleted its objects; registry images are the registry's to expire. */
+  async purge(): Promise<void> {}
+
+  /** Objects keep running: only this process's watches and relays end. */
+  async shutdown(): Promise<void> {
+    this.view.close();
+    this.relays.closeAll();
+  }
+
+  private async create(o: JobObjects): Promise<void> {
+    const namespace = this.opts.namespace;
+    const steps: [string, () => Promise<unknown>][] = [
+      ['Secret', () => this.core.createNamespacedSecret({ namespace, body: o.secret })],
+      ['Service', () => this.core.createNamespacedService({ namespace, body: o.service })],
+      ['NetworkPolicy', () => this.net.createNamespacedNetworkPolicy({ namespace, body: o.networkPolicy })],
+      ['Deployment', () => this.apps.createNamespacedDeployment({ namespace, body: o.deployment })],
+    ];
+    for (const [kind, step] of steps) {
+      await step().catch((e: unknown) => {
+        throw new RtError(`creating the ${kind} ${o.deployment.metadata!.name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_create_failed' });
+      });
+    }
+  }
+
+  /** every object of a version, each gone or never made (404 is success) */
+  private async deleteObjects(name: string): Promise<void> {
+    const namespace = this.opts.namespace;
+    const gone = (e: unknown) => {
+      if (!isNotFound(e)) throw new RtError(`deleting ${name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_delete_failed' });
+    };
+    // the Deployment first: its pods stop before the Secret they read goes
+    await this.apps.deleteNamespacedDeployment({ name, namespace }).catch(gone);
+    await Promise.all([
+      this.core.deleteNamespacedService({ name, namespace }).catch(gone),
+      this.net.deleteNamespacedNetworkPolicy({ name, namespace }).catch(gone),
+      this.core.deleteNamespacedSecret({ name, namespace }).catch(gone),
+    ]);
+  }
+
+  /** resolves when every replica is ready; rejects with the cause and the failing pod's events and log lines */
+  private waitRollout(spec: InstanceSpec, name: string): Promise<void> {
+    const timeoutMs = this.opts.rolloutTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: { cause: string; pod?: string }) => {
+        if (settled) return;
+        settled = true;
+        off();
+        clearTimeout(timer);
+        if (!error) return resolve();
+        void this.failureDetails(spec, error.pod).then((details) =>
+          reject(new RtError(`${spec.name} ${spec.version} did not roll out on Kubernetes: ${error.cause}`, { code: 'rollout_failed', details })));
+      };
+      const check = () => {
+        const d = this.view.deployment(name);
+        if (!d) return;
+        const failure = rolloutFailure(d, this.view.podsWith(instanceSelector(spec, this.owner)));
+        if (failure) finish(failure);
+        else if (rolledOut(d)) finish();
+      };
+      const off = this.view.onChange(check);
+      const timer = setTimeout(() => {
+        const d = this.view.deployment(name);
+        finish({ cause: `not ready after ${Math.round(timeoutMs / 1000)} s (${d?.status?.readyReplicas ?? 0} of ${spec.replicas} replicas ready)` });
+      }, timeoutMs);
+      check();
+    });
+  }
+
+  /** the events of the version's pods and the last log lines of the failing one */
+  private async failureDetails(ref: InstanceRef, failingPod: string | undefined): Promise<string[]> {
+    const pods = this.view.podsWith(instanceSelector(ref, this.owner)).map((p) => p.metadata!.name!);
+    const details: string[] = [];
+    try {
+      for (const pod of pods) {
+        const events = await this.core.listNamespacedEvent({ namespace: this.opts.namespace, fieldSelector: `involvedObject.name=${pod}` });
+        for (const e of events.items) details.push(`event ${pod}: ${e.reason ?? ''}: ${e.message ?? ''}`);
+      }
+      const pod = failingPod ?? pods[0];
+      if (pod) {
+        const lines = await this.podLog(pod, FAILURE_LOG_LINES);
+        if (lines.length) details.push(`last log lines of ${pod}:`, ...lines);
+      }
+    } catch (e) {
+      details.push(`(events and logs unavailable: ${apiErrorLine(e)})`);
+    }
+    return details;
+  }
+
+  private async podLog(pod: string, tail: number | undefined): Promise<string[]> {
+    const text = await this.core.readNamespacedPodLog({ name: pod, namespace: this.opts.namespace, container: 'job', ...(tail !== undefined ? { tailLines: tail } : {}) })
+      .catch((e: unknown) => (isNotFound(e) ? '' : Promise.reject(e)));
+    return String(text).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+  }
+
+  private readyPods(ref: InstanceRef): string[] {
+    const d = this.view.deployment(objectName(ref));
+    const port = d?.spec?.template.spec?.containers[0]?.ports?.[0]?.containerPort;
+    if (!port) return [];
+    return this.view.podsWith(instanceSelector(ref, this.owner)).filter((p) => podReady(p) && p.status?.podIP).map((p) => `${p.status!.podIP}:${port}`);
+  }
+
+  private statusOf(ref: InstanceRef, d: V1Deployment): InstanceState {
+    if ((d.status?.readyReplicas ?? 0) > 0) return { status: 'running' };
+    const pods = this.view.podsWith(instanceSelector(ref, this.owner));
+    const failing = pods.map(podFailure).find(Boolean) ?? rolloutFailure(d, [])?.cause;
+    return failing ? { status: 'error', detail: failing } : { status: 'starting' };
+  }
+
+  /** tells onStatus when a version changed state on its own (a crash loop, a recovery, deleted behind our back) */
+  private reportChanges(): void {
+    for (const [key, last] of this.reported) {
+      const [name, version, deploymentId] = key.split('\0') as [string, string, string];
+      const ref = { name, version, deploymentId };
+      if (this.stopping.has(key)) continue;
+      const d = this.view.deployment(objectName(ref));
+      const state: InstanceState = d ? this.statusOf(ref, d) : { status: 'lost', detail: `Deployment ${objectName(ref)} is gone` };
+      if (state.status === last) continue;
+      if (state.status === 'lost') this.reported.delete(key);
+      else this.reported.set(key, state.status);
+      this.opts.onStatus?.(ref, state);
+    }
+    for (const d of this.view.allDeployments()) {
+      const ref = refOf(d.metadata);
+      if (ref && !this.reported.has(keyOf(ref)) && !this.stopping.has(keyOf(ref))) this.reported.set(keyOf(ref), this.statusOf(ref, d).status);
+    }
+  }
+}
