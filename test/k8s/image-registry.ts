@@ -14,10 +14,13 @@ export interface TestRegistry {
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
-/** @param readOnly a registry that refuses every push (its maintenance read-only mode) */
-export async function startRegistry(opts: { readOnly?: boolean } = {}): Promise<TestRegistry> {
+/**
+ * @param readOnly a registry that refuses every push (its maintenance read-only mode)
+ * @param port to take the place of a registry closed before (0 or none: any free port)
+ */
+export async function startRegistry(opts: { readOnly?: boolean; port?: number } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-registry-'));
-  const port = await freePort();
+  const port = opts.port || await freePort();
   writeFileSync(join(dir, 'config.yml'), [
     'version: 0.1',
     'log: {level: error}',
@@ -39,8 +42,11 @@ export async function startRegistry(opts: { readOnly?: boolean } = {}): Promise<
   return {
     address,
     async close() {
-      proc.kill('SIGTERM');
-      if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,7 @@ import { REGISTRY_BINARY, startRegistry, type TestRegistry } from './image-regis
 export interface StandInCluster {
   api: FakeKubeApi;
   kubelet: StandInKubelet;
+  /** replaceable: a test may put another registry on the same port */
   registry: TestRegistry;
   kubeconfig: string;
   /** the settings that point a server at this cluster */
@@ -40,7 +41,7 @@ export async function startStandInCluster(namespace = 'racetrack'): Promise<Stan
     async close() {
       await kubelet.close();
       await api.close();
-      await registry.close();
+      await this.registry.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -32,6 +32,10 @@ export interface KubernetesTargetOptions extends Omit<KubernetesSettings, 'sourc
   onStatus?: StatusListener;
 }
 
+/** a version's objects, in the order they are created */
+const OBJECT_KINDS = ['Secret', 'Service', 'NetworkPolicy', 'Deployment'] as const;
+type ObjectKind = typeof OBJECT_KINDS[number];
+
 const keyOf = (r: InstanceRef) => `${r.name}\0${r.version}\0${r.deploymentId}`;
 
 export class KubernetesTarget implements InfrastructureTarget {
@@ -65,7 +69,8 @@ export class KubernetesTarget implements InfrastructureTarget {
     const [uid, gid] = containerUser(imageUser).split(':').map(Number) as [number, number];
     const name = objectName(spec);
     const key = keyOf(spec);
-    await this.deleteObjects(name); // left over from an earlier start of this same instance
+    // left over from an earlier start of this same instance (a restore after the cluster lost it half-way)
+    if (this.view.deployment(name)) await this.deleteObjects(name);
     let upstreams: Upstream[] = [`${name}.${this.opts.namespace}.svc:${SERVICE_PORT}`];
     let relayPorts: number[] | undefined;
     if (this.opts.reach === 'pods') {
@@ -76,12 +81,13 @@ export class KubernetesTarget implements InfrastructureTarget {
       spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user: { uid, gid },
       ...(this.opts.pullSecret ? { pullSecret: this.opts.pullSecret } : {}), ...(relayPorts ? { relayPorts } : {}),
     });
+    const created: ObjectKind[] = [];
     try {
-      await this.create(objects);
+      await this.create(objects, created);
       await this.waitRollout(spec, name);
     } catch (e) {
       this.relays.close(key);
-      await this.deleteObjects(name).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
+      await this.deleteObjects(name, created).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
       throw e;
     }
     return upstreams;
@@ -159,34 +165,40 @@ export class KubernetesTarget implements InfrastructureTarget {
     this.relays.closeAll();
   }
 
-  private async create(o: JobObjects): Promise<void> {
+  /** creates the objects in order, the Deployment last (its pods read the Secret); `created` tells what exists */
+  private async create(o: JobObjects, created: ObjectKind[]): Promise<void> {
     const namespace = this.opts.namespace;
-    const steps: [string, () => Promise<unknown>][] = [
-      ['Secret', () => this.core.createNamespacedSecret({ namespace, body: o.secret })],
-      ['Service', () => this.core.createNamespacedService({ namespace, body: o.service })],
-      ['NetworkPolicy', () => this.net.createNamespacedNetworkPolicy({ namespace, body: o.networkPolicy })],
-      ['Deployment', () => this.apps.createNamespacedDeployment({ namespace, body: o.deployment })],
-    ];
-    for (const [kind, step] of steps) {
-      await step().catch((e: unknown) => {
+    const steps: Record<ObjectKind, () => Promise<unknown>> = {
+      Secret: () => this.core.createNamespacedSecret({ namespace, body: o.secret }),
+      Service: () => this.core.createNamespacedService({ namespace, body: o.service }),
+      NetworkPolicy: () => this.net.createNamespacedNetworkPolicy({ namespace, body: o.networkPolicy }),
+      Deployment: () => this.apps.createNamespacedDeployment({ namespace, body: o.deployment }),
+    };
+    for (const kind of OBJECT_KINDS) {
+      await steps[kind]().catch((e: unknown) => {
         throw new RtError(`creating the ${kind} ${o.deployment.metadata!.name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_create_failed' });
       });
+      created.push(kind);
     }
   }
 
-  /** every object of a version, each gone or never made (404 is success) */
-  private async deleteObjects(name: string): Promise<void> {
+  /** a version's objects (all, or those named), each gone or never made (404 is success) */
+  private async deleteObjects(name: string, kinds: readonly ObjectKind[] = OBJECT_KINDS): Promise<void> {
     const namespace = this.opts.namespace;
+    const remove: Record<ObjectKind, () => Promise<unknown>> = {
+      Secret: () => this.core.deleteNamespacedSecret({ name, namespace }),
+      Service: () => this.core.deleteNamespacedService({ name, namespace }),
+      NetworkPolicy: () => this.net.deleteNamespacedNetworkPolicy({ name, namespace }),
+      Deployment: () => this.apps.deleteNamespacedDeployment({ name, namespace }),
+    };
     const gone = (e: unknown) => {
       if (!isNotFound(e)) throw new RtError(`deleting ${name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_delete_failed' });
     };
     // the Deployment first: its pods stop before the Secret they read goes
-    await this.apps.deleteNamespacedDeployment({ name, namespace }).catch(gone);
-    await Promise.all([
-      this.core.deleteNamespacedService({ name, namespace }).catch(gone),
-      this.net.deleteNamespacedNetworkPolicy({ name, namespace }).catch(gone),
-      this.core.deleteNamespacedSecret({ name, namespace }).catch(gone),
-    ]);
+    if (kinds.includes('Deployment')) await remove.Deployment().catch(gone);
+    const results = await Promise.allSettled(kinds.filter((k) => k !== 'Deployment').map((k) => remove[k]().catch(gone)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** resolves when every replica is ready; rejects with the cause and the failing pod's events and log lines */
