@@ -35,14 +35,15 @@ export async function startStandInCluster(namespace = 'racetrack'): Promise<Stan
   await kubelet.start();
   const registry = await startRegistry();
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'));
-  return {
+  const cluster: StandInCluster = {
     api, kubelet, registry, kubeconfig,
     env: { RACETRACK_K8S_KUBECONFIG: kubeconfig, RACETRACK_K8S_NAMESPACE: namespace, RACETRACK_IMAGE_REGISTRY: registry.address, RACETRACK_K8S_REACH: 'pods' },
     async close() {
       await kubelet.close();
       await api.close();
-      await this.registry.close();
+      await cluster.registry.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return cluster;
 }
