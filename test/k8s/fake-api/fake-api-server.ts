@@ -50,6 +50,13 @@ export class FakeKubeApi {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** a kind the server serves, e.g. resource('Deployment') */
+  resource(kind: string): Resource {
+    const r = RESOURCES.find((x) => x.kind === kind);
+    if (!r) throw new Error(`the stand-in does not serve ${kind}`);
+    return r;
+  }
+
   get namespace(): string {
     return this.store.namespace;
   }
