@@ -21,6 +21,8 @@ export interface KubernetesSettings {
   imageRegistry: string;
   pullSecret?: string;
   reach: ReachMode;
+  /** the gateway's /pub as pods reach it (PUB_URL in their env), when not the server's own loopback URL */
+  pubUrl?: string;
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -36,6 +38,8 @@ export function kubernetesSettings(lookup: (env: string) => string | undefined, 
   const namespace = lookup('RACETRACK_K8S_NAMESPACE') ?? 'racetrack';
   if (!NAMESPACE.test(namespace) || namespace.length > 63) throw new UsageError(`RACETRACK_K8S_NAMESPACE: "${namespace}" is not a namespace name (lower-case letters, digits, '-')`);
   const pullSecret = lookup('RACETRACK_K8S_PULL_SECRET');
+  const pubUrl = lookup('RACETRACK_K8S_PUB_URL');
+  if (pubUrl && !/^https?:\/\/[^/]+\/.*pub$/.test(pubUrl)) throw new UsageError(`RACETRACK_K8S_PUB_URL: "${pubUrl}" is not an http(s) URL ending in /pub`);
   const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
   const reach = lookup('RACETRACK_K8S_REACH') ?? (inCluster ? 'service' : 'pods');
   if (reach !== 'service' && reach !== 'pods') throw new UsageError(`RACETRACK_K8S_REACH: "${reach}" is not one of service, pods`);
@@ -56,5 +60,5 @@ export function kubernetesSettings(lookup: (env: string) => string | undefined, 
     source = home;
   }
   if (!kubeconfig.getCurrentCluster()) throw new UsageError(`RACETRACK_K8S_KUBECONFIG: ${source} names no current cluster`);
-  return { kubeconfig, source, namespace, imageRegistry, reach, ...(pullSecret ? { pullSecret } : {}) };
+  return { kubeconfig, source, namespace, imageRegistry, reach, ...(pullSecret ? { pullSecret } : {}), ...(pubUrl ? { pubUrl } : {}) };
 }

@@ -78,7 +78,7 @@ export class KubernetesTarget implements InfrastructureTarget {
       relayPorts = upstreams.map((u) => Number(u.slice(u.lastIndexOf(':') + 1)));
     }
     const objects = jobObjects({
-      spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user: { uid, gid },
+      spec: this.opts.pubUrl && spec.env.PUB_URL ? { ...spec, env: { ...spec.env, PUB_URL: this.opts.pubUrl } } : spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user: { uid, gid },
       ...(this.opts.pullSecret ? { pullSecret: this.opts.pullSecret } : {}), ...(relayPorts ? { relayPorts } : {}),
     });
     const created: ObjectKind[] = [];
