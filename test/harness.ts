@@ -30,7 +30,7 @@ export interface TestServer {
   kill(): Promise<void>;
   /** start again on the same data dir (new ports) */
   restart(): Promise<TestServer>;
-  ssh(command: string, input?: string): Promise<RunResult>;
+  ssh(command: string, input?: string | Buffer): Promise<RunResult>;
   sshUrl(name: string): string;
   httpGitUrl(name: string, token?: string): string;
   cleanup(): Promise<void>;
@@ -119,7 +119,7 @@ export function gitSshEnv(keyPath: string): Record<string, string> {
   return { GIT_SSH_COMMAND: ['ssh', ...args].join(' ') };
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,5 +1,6 @@
 // /job…: what is deployed, one version's details, its runtime and build logs, delete — as `ssh rt jobs …`.
 import { BadRequestError } from '../core/errors.js';
+import { Reporter } from '../core/reporter.js';
 import { parseJobName } from '../manifest/index.js';
 import type { ApiContext, Endpoint } from './endpoint.js';
 
@@ -30,6 +31,18 @@ export const jobEndpoints: Endpoint[] = [
       const version = ctx.params.version!;
       await ctx.deps.services.jobs.delete(ctx.subject(), name, version);
       return { body: { name, version, deleted: true } };
+    },
+  },
+  {
+    // `racetrack move`: redeploy on another target, then the old one goes; answers when done, with the deploy's log
+    method: 'POST',
+    path: '/job/:name/:version/move',
+    async handle(ctx) {
+      const { infra } = await ctx.body();
+      if (typeof infra !== 'string' || !infra) throw new BadRequestError('infra: expected the name of an infrastructure target');
+      let log = '';
+      const outcome = await ctx.deps.services.deploys.redeploy(ctx.subject(), jobName(ctx), ctx.params.version!, new Reporter((text) => (log += text)), infra);
+      return { body: { name: outcome.name, version: outcome.version, infrastructure_target: infra, deployment_id: outcome.deploymentId, log } };
     },
   },
   {

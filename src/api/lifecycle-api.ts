@@ -9,6 +9,8 @@ import type { ApiContext, ApiDeps, Endpoint } from './endpoint.js';
 import { deployEndpoints } from './deploy-endpoints.js';
 import { infoEndpoints } from './info-endpoints.js';
 import { jobEndpoints } from './job-endpoints.js';
+import { pluginEndpoints } from './plugin-endpoints.js';
+import { validateEndpoints } from './validate-endpoints.js';
 import { readJsonBody } from './read-json-body.js';
 import { requestToken } from './request-token.js';
 import { Router } from './router.js';
@@ -20,7 +22,9 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 export function createLifecycleApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const router = new Router<Endpoint>();
-  for (const e of [...jobEndpoints, ...deployEndpoints, ...userEndpoints, ...infoEndpoints]) router.add(e.method, e.path, e);
+  for (const e of [...jobEndpoints, ...deployEndpoints, ...userEndpoints, ...infoEndpoints, ...validateEndpoints, ...pluginEndpoints]) {
+    router.add(e.method, e.path, e);
+  }
 
   return (req, res) => {
     const aborter = new AbortController();

@@ -41,7 +41,10 @@ export async function buildArtifact(
   try {
     // each step sees build_env and build secrets, and the variables the step itself names
     const run: BuildRunner = (cmd, args, opts) => confined.run(cmd, args, { ...opts, env: { ...ctx.buildEnv, ...opts.env } });
-    const built = await jobType.buildProcess({ ...full, run });
+    // a job-type plugin cannot import our error classes: whatever it throws is the push's error, as it says it
+    const built = await jobType.buildProcess({ ...full, run }).catch((e: unknown) => {
+      throw e instanceof RtError ? e : new BadRequestError(`${jobType.name}: ${(e as Error).message}`);
+    });
     return { ...built, jobType: jobType.name, jobTypeVersion: jobType.version, jobDir: ctx.jobDir };
   } finally {
     confined.release();

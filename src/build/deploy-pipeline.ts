@@ -33,6 +33,17 @@ export interface DeployRequest {
   deploymentId?: string;
   /** called once job.yaml, permission and immutability checks passed and the build starts (POST /deploy answers then) */
   onAccepted?: () => void;
+  /** where the code came from when the server fetched it (git.remote), recorded with the deployment */
+  origin?: DeployOrigin;
+  /** what was reported before the deployment existed (the fetch), the first lines of its log */
+  preface?: string;
+}
+
+export interface DeployOrigin {
+  remote: string;
+  branch: string;
+  /** the remote's commit (the job's repo holds a commit of its git.directory) */
+  commit: string;
 }
 
 export interface DeployOutcome {
@@ -75,7 +86,8 @@ export class DeployPipeline {
     reporter.addSink((text) => {
       if (logFile.writable) logFile.write(text);
     });
-    this.d.deployments.create({ id, jobName: req.jobName, deployedBy: req.deployer.name, logPath, commit: req.source.commit });
+    if (req.preface && logFile.writable) logFile.write(req.preface);
+    this.d.deployments.create({ id, jobName: req.jobName, deployedBy: req.deployer.name, logPath, commit: req.source.commit, origin: req.origin });
     const buildDir = join(this.d.dataDir, 'builds', id);
     let started: InstanceSpec | undefined;
     let targetName: string | undefined;
@@ -85,7 +97,8 @@ export class DeployPipeline {
     };
 
     try {
-      phase('export', `Deploying ${req.jobName} from ${req.source.commit.slice(0, 7)} (deployment ${id})`);
+      const from = req.origin ? `${req.origin.remote} ${req.origin.branch}@${req.origin.commit.slice(0, 7)}` : req.source.commit.slice(0, 7);
+      phase('export', `Deploying ${req.jobName} from ${from} (deployment ${id})`);
       await assertTreeWithin(req.source, this.d.jobQuota);
       await exportCommit(req.source, buildDir);
       const found = findManifest(req.jobName, await listCommitFiles(req.source), treeReader(buildDir));

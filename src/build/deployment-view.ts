@@ -15,6 +15,8 @@ export function deploymentView(d: Deployment) {
     finished_at: d.finishedAt ? new Date(d.finishedAt).toISOString() : null,
     duration_ms: d.finishedAt ? d.finishedAt - d.startedAt : null,
     error: d.error,
+    /** where the server fetched the code from, for a deploy from git.remote */
+    source: d.remote ? { remote: d.remote, branch: d.remoteBranch, commit: d.remoteCommit } : null,
   };
 }
 export type DeploymentView = ReturnType<typeof deploymentView>;

@@ -6,3 +6,5 @@ export { DeploysService } from './deploys-service.js';
 export { deploymentView, type DeploymentView } from './deployment-view.js';
 export { deployFromArchive, type ArchiveDeployRequest, type ArchiveDeployDeps } from './deploy-from-archive.js';
 export { ImageBuilder } from './image-builder/index.js';
+export { deployFromRemote, type RemoteDeployRequest, type RemoteDeployDeps } from './deploy-from-remote.js';
+export type { GitCredentials } from './remote/fetch-remote.js';

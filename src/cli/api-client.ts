@@ -25,6 +25,11 @@ export class ApiClient {
     return this.json<T>(method, `${API}${path}`, body);
   }
 
+  /** POST raw bytes (a plugin zip) to the lifecycle API: the JSON answer. */
+  upload<T>(path: string, bytes: Uint8Array, contentType: string): Promise<T> {
+    return this.json<T>('POST', `${API}${path}`, new RawBody(bytes, contentType));
+  }
+
   /** Opens a streamed answer (logs --follow). */
   async stream(path: string): Promise<ReadableStream<Uint8Array>> {
     const res = await this.fetch('GET', `${API}${path}`);
@@ -49,17 +54,23 @@ export class ApiClient {
     }
   }
 
-  private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
+  /** `body` is sent as JSON, or as it is when it is raw bytes with their content type. */
+  private async fetch(method: string, path: string, body?: unknown | RawBody): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers['x-racetrack-auth'] = this.token;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof RawBody ? body : undefined;
+    if (body !== undefined) headers['content-type'] = raw ? raw.contentType : 'application/json';
     try {
-      return await fetch(`${this.remote}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return await fetch(`${this.remote}${path}`, { method, headers, body: raw ? new Uint8Array(raw.bytes) : body === undefined ? undefined : JSON.stringify(body) });
     } catch (e) {
       const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
       throw new RtError(`cannot reach ${this.remote}: ${cause}`);
     }
   }
+}
+
+class RawBody {
+  constructor(readonly bytes: Uint8Array, readonly contentType: string) {}
 }
 
 async function errorOf(res: Response): Promise<RtError> {

@@ -77,4 +77,16 @@ export function registerConfigCommands(program: Command): void {
     .action(() => {
       console.log(resolveRemote(loadClientConfig()));
     });
+  get.command('pub')
+    .description('the base URL of the jobs on the current remote (where /pub/job/NAME/VERSION/… is)')
+    .option('--remote <url>', 'the server, a URL or an alias (default: the current remote)')
+    .action((opts: { remote?: string }) => {
+      console.log(`${resolveRemote(loadClientConfig(), opts.remote)}/pub`);
+    });
+  get.command('auth-token')
+    .description('your stored token for the current remote, e.g. for curl -H "X-Racetrack-Auth: $(racetrack get auth-token)"')
+    .option('--remote <url>', 'the server, a URL or an alias (default: the current remote)')
+    .action((opts: { remote?: string }) => {
+      console.log(ApiClient.fromConfig(opts.remote).requireToken());
+    });
 }

@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { RtError, UsageError } from '../core/errors.js';
 import { ApiClient } from './api-client.js';
+import { loadClientConfig } from './client-config.js';
+import { deployFromRemote, isCheckoutOf } from './deploy-remote.js';
 import { pushCheckout } from './push-checkout.js';
 import { uploadFolder } from './upload-folder.js';
 
@@ -16,13 +18,19 @@ export function registerDeploy(program: Command): void {
     .argument('[dir]', 'the folder holding job.yaml', '.')
     .option('--remote <url>', 'the server, a URL or an alias (default: the current remote)')
     .option('--force', 'replace a version that is already deployed from other code')
-    .action(async (dir: string, opts: { remote?: string; force?: boolean }) => {
+    .option('--from-remote', 'have the server fetch job.yaml\'s git.remote even when DIR is a checkout of it')
+    .addHelpText('after', '\nWhen job.yaml names git.remote and DIR is not a checkout of it, the server fetches git.remote\n(git.branch, git.directory) itself, with the credentials stored by `racetrack set credentials`.')
+    .action(async (dir: string, opts: { remote?: string; force?: boolean; fromRemote?: boolean }) => {
       const root = resolve(dir);
       if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${dir} is not a folder`);
       const manifest = readManifest(root);
+      const config = loadClientConfig();
       const client = ApiClient.fromConfig(opts.remote);
       const force = opts.force ?? false;
-      if (isGitCheckout(root)) await pushCheckout(client, root, manifest.name, force);
+      const gitRemote = (manifest.git as { remote?: unknown } | undefined)?.remote;
+      if (opts.fromRemote && typeof gitRemote !== 'string') throw new UsageError('--from-remote: job.yaml names no git.remote');
+      if (typeof gitRemote === 'string' && (opts.fromRemote || !isCheckoutOf(root, gitRemote))) await deployFromRemote(client, config, manifest, gitRemote, force);
+      else if (isGitCheckout(root)) await pushCheckout(client, root, manifest.name, force);
       else await uploadFolder(client, root, manifest, force);
     });
 }

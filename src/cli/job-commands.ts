@@ -1,4 +1,4 @@
-// `list`, `logs`, `build-logs`, `delete`, `call`: the jobs of the current remote, through the lifecycle API and pub.
+// `list`, `logs`, `build-logs`, `delete`, `move`, `call`: the jobs of the current remote, through the lifecycle API and pub.
 import { Command, InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
 import { formatAge, formatTable } from '../core/format-table.js';
@@ -41,6 +41,16 @@ export function registerJobCommands(program: Command): void {
     .action(async (name: string, opts: { remote?: string; version: string }) => {
       await client(opts).api('DELETE', jobPath(name, opts.version));
       console.log(`deleted ${name} ${opts.version}`);
+    });
+
+  jobCommand(program, 'move', 'redeploy a job version on another infrastructure target, then remove the old one')
+    .argument('<name>')
+    .requiredOption('--version <version>', 'the exact version to move')
+    .requiredOption('--infra <target>', 'the infrastructure target, e.g. docker')
+    .action(async (name: string, opts: { remote?: string; version: string; infra: string }) => {
+      const moved = await client(opts).api<{ log: string }>('POST', `${jobPath(name, opts.version)}/move`, { infra: opts.infra });
+      process.stdout.write(moved.log);
+      console.log(`moved ${name} ${opts.version} to ${opts.infra}`);
     });
 
   jobCommand(program, 'call', 'POST a JSON payload to a job endpoint and print the JSON answer')

@@ -5,7 +5,10 @@ import { RtError } from '../core/errors.js';
 import { registerConfigCommands } from './config-commands.js';
 import { registerDeploy } from './deploy-command.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerPluginCommands } from './plugin-commands.js';
 import { registerServe } from './serve-command.js';
+import { registerValidate } from './validate-command.js';
+import { registerVersion } from './version-command.js';
 
 const program = new Command('racetrack')
   .description('Racetrack: git push turns a job into a running, versioned, routed service')
@@ -15,6 +18,9 @@ registerServe(program);
 registerConfigCommands(program);
 registerDeploy(program);
 registerJobCommands(program);
+registerValidate(program);
+registerVersion(program);
+registerPluginCommands(program);
 
 try {
   await program.parseAsync(process.argv);

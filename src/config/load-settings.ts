@@ -58,6 +58,10 @@ export interface Settings {
   asyncMaxBytesPerCaller: number;
   /** run local jobs and their builds in a sandbox (off: unconfined, with a warning) */
   localSandbox: boolean;
+  /** how long fetching a job's git.remote may take, in ms */
+  fetchTimeoutMs: number;
+  /** a private key the server offers to ssh git.remote URLs */
+  remoteSshKey?: string;
   /** host uids sandboxed local jobs run as when the server is root, one per running job */
   localSandboxUids: { first: number; last: number };
 }
@@ -93,6 +97,8 @@ const KEYS = {
   asyncMaxBytesPerCaller: { env: 'RACETRACK_ASYNC_MAX_BYTES_PER_CALLER', key: 'async_max_bytes_per_caller' },
   localSandbox: { env: 'RACETRACK_LOCAL_SANDBOX', key: 'local_sandbox' },
   localSandboxUids: { env: 'RACETRACK_LOCAL_SANDBOX_UIDS', key: 'local_sandbox_uids' },
+  fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
+  remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -144,6 +150,8 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncMaxBytesPerCaller: int('asyncMaxBytesPerCaller', raw('asyncMaxBytesPerCaller') ?? String(100 * 1024 * 1024)),
     localSandbox: bool('localSandbox', raw('localSandbox') ?? 'on'),
     localSandboxUids: uidRange('localSandboxUids', raw('localSandboxUids') ?? '2000000000-2000099999'),
+    fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
+    remoteSshKey: raw('remoteSshKey') || undefined,
   };
   return settings;
 }

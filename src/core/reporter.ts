@@ -34,6 +34,11 @@ export class Reporter {
     this.write(indent(chunk.replace(/\n$/, ''), '       '));
   }
 
+  /** Text another reporter already formatted (what came before a deployment existed), passed on as it is. */
+  replay(text: string): void {
+    this.write(text);
+  }
+
   private write(text: string): void {
     for (const sink of this.sinks) sink(text);
   }

@@ -9,9 +9,10 @@ const toDeployment = (r: Row): Deployment => ({ ...r, status: r.status as Deploy
 
 export function deploymentStore(db: Db) {
   return {
-    create(d: { id: string; jobName: string; deployedBy: string; logPath: string; commit?: string }): Deployment {
+    create(d: { id: string; jobName: string; deployedBy: string; logPath: string; commit?: string; origin?: { remote: string; branch: string; commit: string } }): Deployment {
       return toDeployment(db.insert(deployments).values({
         id: d.id, jobName: d.jobName, deployedBy: d.deployedBy, logPath: d.logPath, commit: d.commit ?? null,
+        remote: d.origin?.remote ?? null, remoteBranch: d.origin?.branch ?? null, remoteCommit: d.origin?.commit ?? null,
         status: 'in_progress', phase: 'received', startedAt: Date.now(),
       }).returning().get());
     },

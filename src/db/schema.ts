@@ -93,6 +93,10 @@ export const deployments = sqliteTable('deployments', {
   logPath: text('log_path').notNull(),
   startedAt: integer('started_at').notNull(),
   finishedAt: integer('finished_at'),
+  /** set when the server fetched the code from the job's git.remote */
+  remote: text('remote'),
+  remoteBranch: text('remote_branch'),
+  remoteCommit: text('remote_commit'),
 }, (t) => [index('deployments_job').on(t.jobName)]);
 
 /** Secret env of a job family, encrypted with the server key (AES-256-GCM); values never leave except into the job. */

@@ -74,4 +74,7 @@ export interface Deployment {
   logPath: string;
   startedAt: number;
   finishedAt: number | null;
+  remote: string | null;
+  remoteBranch: string | null;
+  remoteCommit: string | null;
 }

@@ -6,3 +6,4 @@ export { handleSmartHttp, type SmartHttpDeps } from './smart-http.js';
 export { spawnGitService, type GitService } from './git-service.js';
 export { authorizeGit } from './authorize-git.js';
 export { openGitSession, type GitSessionDeps } from './git-session.js';
+export { gitProtocol, speaksV2 } from './git-protocol.js';

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { AuthThrottle } from '../auth/index.js';
 import { RtError, TooManyRequestsError } from '../core/errors.js';
 import type { GitService } from './git-service.js';
+import { gitProtocol, speaksV2 } from './git-protocol.js';
 import { openGitSession, type GitSessionDeps } from './git-session.js';
 import { Repos } from './repos.js';
 
@@ -41,12 +42,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, url: URL, rawNam
   const subject = token === undefined ? deps.auth.requireToken(undefined)
     : deps.throttle.attempt(req.socket.remoteAddress ?? '?', 'git over http', () => deps.auth.requireToken(token));
   const advertise = action === 'info/refs';
-  const { git, ended } = await openGitSession(deps, subject, service, name, { statelessRpc: true, advertiseRefs: advertise });
+  const protocol = gitProtocol(req.headers['git-protocol']);
+  const { git, ended } = await openGitSession(deps, subject, service, name, { statelessRpc: true, advertiseRefs: advertise, protocol });
 
   res.setHeader('cache-control', 'no-cache, max-age=0, must-revalidate');
   if (advertise) {
     res.writeHead(200, { 'content-type': `application/x-${service}-advertisement` });
-    res.write(pktLine(`# service=${service}\n`) + '0000');
+    // as git http-backend does: a v2 advertisement starts with its own version line
+    if (!speaksV2(protocol)) res.write(pktLine(`# service=${service}\n`) + '0000');
   } else {
     res.writeHead(200, { 'content-type': `application/x-${service}-result` });
     const body = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;

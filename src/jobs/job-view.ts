@@ -5,6 +5,7 @@ export interface JobView {
   name: string;
   version: string;
   status: string;
+  /** the job-type plugin NAME@VERSION the version was built with (job.yaml's reference before it was built) */
   jobtype: string;
   target: string;
   commit: string;
@@ -27,7 +28,7 @@ export function jobView(v: JobVersion, publicUrl: string, latestVersion?: string
     name: v.name,
     version: v.version,
     status: v.status,
-    jobtype: v.manifest.jobtype,
+    jobtype: builtWith(v) ?? v.manifest.jobtype,
     target: v.target,
     commit: v.commit,
     deployed_by: v.deployedBy,
@@ -43,4 +44,10 @@ export function jobView(v: JobVersion, publicUrl: string, latestVersion?: string
     error: v.error,
     manifest: v.manifest,
   };
+}
+
+/** NAME@VERSION of the job-type plugin the version was built with, as its artifact remembers it. */
+function builtWith(v: JobVersion): string | undefined {
+  const { jobType, jobTypeVersion } = v.artifact;
+  return typeof jobType === 'string' && typeof jobTypeVersion === 'string' ? `${jobType}@${jobTypeVersion}` : undefined;
 }

@@ -66,7 +66,8 @@ describe('PluginStore', () => {
     await store.install(await zipOf({ 'plugin.yaml': manifest('extra', '1.0.0'), 'plugin.js': MODULE }));
     await store.install(await zipOf({ 'extra/plugin.yaml': manifest('extra', '1.1.0'), 'extra/plugin.js': MODULE, 'extra/lib/x.txt': 'x' }));
     assert.deepEqual(ids(store.list().loaded), ['extra@1.0.0', 'extra@1.1.0']);
-    assert.ok(existsSync(join(root, 'installed', 'extra', '1.1.0', 'lib', 'x.txt')));
+    assert.ok(existsSync(join(store.find('job-type', 'extra', '1.1.0')!.dir, 'lib', 'x.txt')));
+    assert.match(store.find('job-type', 'extra', '1.1.0')!.dir, /\/installed\/extra\/1\.1\.0~[0-9a-f]{12}$/);
     const again = storeIn(root);
     await again.loadAll();
     assert.deepEqual(ids(again.list().loaded), ['extra@1.0.0', 'extra@1.1.0']);
@@ -106,8 +107,34 @@ describe('PluginStore', () => {
     assert.throws(() => store.remove('base', '1.0.0', () => undefined), /built in and cannot be removed/);
     assert.throws(() => store.remove('base', '2.0.0', () => 'adder 1.0.0'), /base@2\.0\.0 is in use by adder 1\.0\.0/);
     assert.throws(() => store.remove('nope', undefined, () => undefined), /no plugin nope is installed/);
+    const dir = store.find('job-type', 'base', '2.0.0')!.dir;
     assert.deepEqual(store.remove('base', '2.0.0', () => undefined).map((m) => m.version), ['2.0.0']);
-    assert.ok(!existsSync(join(root, 'installed', 'base', '2.0.0')));
+    assert.ok(!existsSync(dir));
+    assert.ok(!existsSync(join(root, 'installed', 'base')), 'the empty NAME folder goes too');
     assert.equal(store.find('job-type', 'base')?.manifest.version, '1.0.0');
+    // NAME alone: its installed versions go, the built-in one stays; with none installed, the built-in one is refused
+    await store.install(await zipOf({ 'plugin.yaml': manifest('base', '4.0.0'), 'plugin.js': MODULE }));
+    assert.deepEqual(store.remove('base', undefined, () => undefined).map((m) => m.version), ['4.0.0']);
+    assert.throws(() => store.remove('base', undefined, () => undefined), /base@1\.0\.0 is built in and cannot be removed/);
+  });
+  test('a version removed and installed again, or refused and fixed, serves its new module; a skipped copy can be removed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rt-plugins-'));
+    const store = storeIn(root);
+    await store.loadAll();
+    await store.install(await zipOf({ 'plugin.yaml': manifest('re', '1.0.0'), 'plugin.js': 'export const jobType = { answer: 1 };\n' }));
+    store.remove('re', undefined, () => undefined);
+    await store.install(await zipOf({ 'plugin.yaml': manifest('re', '1.0.0'), 'plugin.js': 'export const jobType = { answer: 2 };\n' }));
+    assert.deepEqual(store.find('job-type', 're')!.module.jobType, { answer: 2 });
+    await assert.rejects(store.install(await zipOf({ 'plugin.yaml': manifest('fix', '1.0.0'), 'plugin.js': 'export const = ;' })), /does not load/);
+    await store.install(await zipOf({ 'plugin.yaml': manifest('fix', '1.0.0'), 'plugin.js': MODULE }));
+    assert.deepEqual(store.find('job-type', 'fix')!.module.jobType, { answer: 42 });
+    // a copy that does not load at start (its module broke on disk) is listed as skipped and can be removed
+    writePlugin(join(root, 'installed', 'bad', '1.0.0~abc'), { 'plugin.yaml': manifest('bad', '1.0.0'), 'plugin.js': 'export const = ;' });
+    const again = storeIn(root);
+    await again.loadAll();
+    assert.deepEqual(again.list().skipped.map((s) => `${s.name}@${s.version}`), ['bad@1.0.0']);
+    assert.deepEqual(again.remove('bad', '1.0.0', () => undefined), [{ name: 'bad', version: '1.0.0' }]);
+    assert.deepEqual(again.list().skipped, []);
+    assert.ok(!existsSync(join(root, 'installed', 'bad')));
   });
 });

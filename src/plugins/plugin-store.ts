@@ -2,7 +2,8 @@
 // loaded alike. Each is checked when loaded (its plugin.yaml, then its module against its category's contract);
 // one that does not fit is skipped with the reason, and the server starts anyway. Install and remove work
 // while the server runs; versions of a plugin live side by side.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,7 +36,10 @@ export interface SkippedPlugin {
 export interface PluginStoreOptions {
   /** folders each holding plugin folders (the repo's built-in job types) */
   builtInRoots: string[];
-  /** DATA_DIR/plugins: installed plugins live in NAME/VERSION below it */
+  /**
+   * DATA_DIR/plugins: each installed plugin lives in NAME/VERSION~ID below it. The install's own ID keeps a
+   * reinstalled NAME@VERSION from being served the module Node cached for an earlier copy (ESM caches by URL).
+   */
   installRoot: string;
   checks: Record<PluginCategory, PluginCheck>;
 }
@@ -52,6 +56,8 @@ export class PluginStore {
     mkdirSync(this.o.installRoot, { recursive: true, mode: 0o700 });
     const found: { dir: string; builtIn: boolean }[] = [];
     for (const root of this.o.builtInRoots) for (const name of subfolders(root)) found.push({ dir: join(root, name), builtIn: true });
+    // an install cut short by a stop leaves its staging folder behind
+    for (const name of subfolders(this.o.installRoot).filter((n) => n.startsWith('.staging-'))) rmSync(join(this.o.installRoot, name), { recursive: true, force: true });
     for (const name of subfolders(this.o.installRoot).filter((n) => !n.startsWith('.'))) {
       for (const version of subfolders(join(this.o.installRoot, name))) found.push({ dir: join(this.o.installRoot, name, version), builtIn: false });
     }
@@ -114,14 +120,17 @@ export class PluginStore {
         throw new ConflictError(`plugin ${name}@${version} is already installed`, ['bump its version in plugin.yaml, or remove the installed one first']);
       }
       // imported from where it stays, so its own relative imports keep working
-      dir = join(this.o.installRoot, name, version);
+      dir = join(this.o.installRoot, name, `${version}~${randomBytes(6).toString('hex')}`);
       mkdirSync(join(this.o.installRoot, name), { recursive: true, mode: 0o700 });
-      rmSync(dir, { recursive: true, force: true }); // a copy skipped at start (it did not load) is replaced
+      // a job type may show its own files (a wrapper) to jobs read-only; a plugin holds no secret
+      chmodSync(staging, 0o755);
       renameSync(staging, dir);
       const loaded = await this.#load(dir, false);
       if ('reason' in loaded) throw new BadRequestError(`plugin refused: ${loaded.reason}`);
       this.#loaded.push(loaded);
-      this.#skipped = this.#skipped.filter((s) => s.dir !== dir);
+      // a copy of this version skipped at start (it did not load) is replaced by this one
+      for (const s of this.#skipped.filter((s) => !s.builtIn && s.name === name && s.version === version)) rmSync(s.dir, { recursive: true, force: true });
+      this.#skipped = this.#skipped.filter((s) => s.builtIn || s.name !== name || s.version !== version);
       dir = undefined;
       this.#changed();
       return loaded;
@@ -135,24 +144,30 @@ export class PluginStore {
   }
 
   /**
-   * Removes NAME@VERSION, or every installed version of NAME; refused for built-in plugins and for versions
-   * `inUse` says a deployed job version was built with.
+   * Removes NAME@VERSION, or every installed version of NAME, skipped copies included; refused for built-in plugins
+   * and for versions `inUse` says a deployed job version was built with.
    */
-  remove(name: string, version: string | undefined, inUse: (p: LoadedPlugin) => string | undefined): PluginManifest[] {
-    const matching = this.#loaded.filter((p) => p.manifest.name === name && (version === undefined || p.manifest.version === version));
-    if (matching.length === 0) throw new NotFoundError(`no plugin ${version ? `${name}@${version}` : name} is installed`);
+  remove(name: string, version: string | undefined, inUse: (p: LoadedPlugin) => string | undefined): { name: string; version: string }[] {
+    const wanted = (n: string | undefined, v: string | undefined) => n === name && (version === undefined || v === version);
+    const all = this.#loaded.filter((p) => wanted(p.manifest.name, p.manifest.version));
+    // NAME alone means its installed versions: a built-in one beside them stays
+    const matching = version === undefined && all.some((p) => !p.builtIn) ? all.filter((p) => !p.builtIn) : all;
+    const skipped = this.#skipped.filter((s) => !s.builtIn && wanted(s.name, s.version));
+    if (matching.length + skipped.length === 0) throw new NotFoundError(`no plugin ${version ? `${name}@${version}` : name} is installed`);
     for (const p of matching) {
       if (p.builtIn) throw new BadRequestError(`plugin ${p.manifest.name}@${p.manifest.version} is built in and cannot be removed`);
       const user = inUse(p);
       if (user) throw new ConflictError(`plugin ${p.manifest.name}@${p.manifest.version} is in use by ${user}`, ['delete or redeploy the job versions built with it first']);
     }
-    for (const p of matching) {
-      rmSync(p.dir, { recursive: true, force: true });
-      removeIfEmpty(dirname(p.dir));
+    for (const { dir } of [...matching, ...skipped]) {
+      rmSync(dir, { recursive: true, force: true });
+      removeIfEmpty(dirname(dir));
     }
     this.#loaded = this.#loaded.filter((p) => !matching.includes(p));
+    this.#skipped = this.#skipped.filter((s) => !skipped.includes(s));
     this.#changed();
-    return matching.map((p) => p.manifest);
+    return [...matching.map((p) => p.manifest), ...skipped.map((s) => ({ name, version: s.version ?? '?' }))]
+      .map(({ name: n, version: v }) => ({ name: n, version: v }));
   }
 
   async #load(dir: string, builtIn: boolean): Promise<LoadedPlugin | SkippedPlugin> {
@@ -170,7 +185,9 @@ export class PluginStore {
     try {
       module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
     } catch (e) {
-      return skip(`module ${manifest.module} does not load: ${(e as Error).message.split('\n')[0]}`);
+      // a .js file outside a "type": "module" package is loaded as CommonJS, and an ES module then fails obscurely
+      const hint = manifest.module.endsWith('.js') && !declaresModules(dir) ? ' (a plugin module is an ES module: name it .mjs, or put a package.json with "type": "module" beside it)' : '';
+      return skip(`module ${manifest.module} does not load: ${(e as Error).message.split('\n')[0]}${hint}`);
     }
     const problems = this.o.checks[manifest.category](module, manifest);
     if (problems.length) return skip(`module ${manifest.module} does not fit a ${manifest.category} plugin: ${problems.join('; ')}`);
@@ -179,6 +196,15 @@ export class PluginStore {
 
   #changed(): void {
     for (const l of this.#listeners) l();
+  }
+}
+
+/** Whether the plugin's own package.json makes its .js files ES modules. */
+function declaresModules(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+  } catch {
+    return false;
   }
 }
 

@@ -62,7 +62,8 @@ function listEntries(file: ZipFile): Promise<Entry[]> {
       file.readEntry();
     });
     file.on('end', () => resolve(entries));
-    file.on('error', (e: Error) => reject(new BadRequestError(`plugin: not a readable zip archive: ${e.message}`)));
+    // yauzl names the entry: an absolute path, a `..` path, a bad header
+    file.on('error', (e: Error) => reject(new BadRequestError(`plugin: zip refused: ${e.message}`)));
     file.readEntry();
   });
 }

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { DeploysService } from '../build/index.js';
 import type { UserStore } from '../db/index.js';
 import type { JobsService } from '../jobs/index.js';
+import type { PluginsService } from '../plugins/index.js';
 import type { SecretsService } from '../secrets/index.js';
 import type { Settings } from '../config/index.js';
 
@@ -16,6 +17,7 @@ export interface Services {
   deploys: DeploysService;
   secrets: SecretsService;
   audit: AuditLog;
+  plugins: PluginsService;
   /** base of printed URLs (RACETRACK_PUBLIC_URL or http://BIND:PORT) */
   publicUrl: () => string;
 }

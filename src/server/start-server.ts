@@ -13,9 +13,11 @@ import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { KubernetesTarget, kubernetesSettings } from '../deploy/kubernetes/index.js';
 import { JobsService } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive } from '../build/index.js';
+import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
+import { loadManifest } from '../manifest/index.js';
+import { RACETRACK_VERSION } from '../core/version.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
-import { PluginStore } from '../plugins/index.js';
+import { PluginStore, PluginsService } from '../plugins/index.js';
 import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
 import { RouteTable, createGateway } from '../router/index.js';
@@ -28,7 +30,7 @@ import { CallRecorder } from './call-recorder.js';
 import { renderPlatformMetrics } from './platform-metrics.js';
 
 const log = logger('rt:server');
-const VERSION = '0.1.0';
+const VERSION = RACETRACK_VERSION;
 const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface RunningServer {
@@ -81,6 +83,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
     images = new ImageBuilder(engine, settings.dockerImageRetention);
+    await sandbox.fenceOff(await engine.bridgeSubnets(), 'Docker containers');
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
       engine,
@@ -110,7 +113,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
-  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, publicUrl };
+  const pluginsService = new PluginsService({ store: plugins, auth, audit, deployedVersions: () => store.versions() });
+  const services: Services = { settings, auth, access, users, jobs, deploys, secrets, audit, plugins: pluginsService, publicUrl };
 
   const pushes = new PushRegistry();
   const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
@@ -135,6 +139,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       version: VERSION,
       infrastructureTargets: () => targets.names(),
       deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
+      validateManifest: (text) => loadManifest(text, {
+        path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
+      }),
+      deployRemote: (req, reporter) => deployFromRemote({
+        repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
+        fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
+      }, req, reporter),
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),

@@ -10,6 +10,7 @@ import { escCommands } from './commands/esc.js';
 import { grantsCommands } from './commands/grants.js';
 import { jobsCommands } from './commands/jobs.js';
 import { keysCommands } from './commands/keys.js';
+import { pluginsCommands } from './commands/plugins.js';
 import { secretsCommands } from './commands/secrets.js';
 import { tokensCommands } from './commands/tokens.js';
 import { usersCommands } from './commands/users.js';
@@ -20,6 +21,7 @@ const log = logger('rt:ssh');
 export const COMMANDS: SshCommand[] = [
   ...whoamiCommands, ...jobsCommands, ...deploysCommands, ...secretsCommands, ...keysCommands,
   ...tokensCommands, ...usersCommands, ...escCommands, ...grantsCommands, ...auditCommands,
+  ...pluginsCommands,
 ];
 
 const HELP_WIDTH = 44;

@@ -8,7 +8,7 @@ import { fingerprintOf } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
 import { escapeControlChars } from '../core/escape-control-chars.js';
 import { logger } from '../core/log.js';
-import { openGitSession, type GitService, type GitSessionDeps, Repos } from '../git-receive/index.js';
+import { gitProtocol, openGitSession, type GitService, type GitSessionDeps, Repos } from '../git-receive/index.js';
 import type { Services } from '../server/services.js';
 import { limitConnections, type ConnectionLimits } from '../core/limit-connections.js';
 import { dispatch } from './dispatch.js';
@@ -87,8 +87,12 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
     client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
+        let protocol: string | undefined;
         session.on('pty', (ok) => ok?.());
-        session.on('env', (ok) => ok?.());
+        session.on('env', (ok, _reject, env) => {
+          if (env.key === 'GIT_PROTOCOL') protocol = gitProtocol(env.val);
+          ok?.();
+        });
         session.on('shell', (ok) => {
           const channel = ok();
           void runCommand(channel, [], subject!, deps);
@@ -102,7 +106,7 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
             channel.stderr.write(`error: ${(e as Error).message}\n`);
             return finish(channel, 2);
           }
-          if (argv[0] === 'git-receive-pack' || argv[0] === 'git-upload-pack') void runGit(channel, argv, subject!, deps);
+          if (argv[0] === 'git-receive-pack' || argv[0] === 'git-upload-pack') void runGit(channel, argv, subject!, deps, protocol);
           else void runCommand(channel, argv, subject!, deps);
         });
       });
@@ -114,12 +118,12 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
   return server;
 }
 
-async function runGit(channel: ServerChannel, argv: string[], subject: Subject, deps: SshDeps): Promise<void> {
+async function runGit(channel: ServerChannel, argv: string[], subject: Subject, deps: SshDeps, protocol: string | undefined): Promise<void> {
   const service = argv[0] as GitService;
   try {
     if (argv.length !== 2) throw new RtError(`usage: ${service} 'NAME'`, { exitCode: 2 });
     const name = Repos.jobNameFromPath(argv[1]!);
-    const { git, ended } = await openGitSession(deps, subject, service, name);
+    const { git, ended } = await openGitSession(deps, subject, service, name, { protocol });
     channel.on('error', () => git.kill());
     channel.pipe(git.stdin!);
     git.stdout!.pipe(channel, { end: false });

@@ -131,6 +131,34 @@ describe('racetrack CLI', () => {
     await exited;
   });
 
+  test('validate gives the server\'s verdict on job.yaml and deploys nothing', async () => {
+    const dir = tempDir('rt-validate-');
+    for (const [path, text] of Object.entries(GREETER)) writeFile(dir, path, text.replace('greeter\n', 'greeter-draft\n'));
+    const ok = await rt('validate', dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /job\.yaml is valid: greeter-draft 1\.0\.0 \(python3:latest\)/);
+    writeFile(dir, 'job.yaml', GREETER['job.yaml'].replace('python3:latest', 'cobol'));
+    const bad = await rt('validate', dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: job\.yaml: jobtype: .*cobol/m);
+    assert.ok(!(await rt('list')).stdout.includes('greeter-draft'));
+  });
+
+  test('version, get pub and get auth-token', async () => {
+    const v = await rt('version');
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^racetrack client \d+\.\d+\.\d+\nserver http:\/\/127\.0\.0\.1:\d+: \d+\.\d+\.\d+$/m);
+    assert.equal((await rt('get', 'pub')).stdout.trim(), `${server.httpUrl}/pub`);
+    assert.equal((await rt('get', 'auth-token')).stdout.trim(), server.token);
+  });
+
+  test('move names the target it cannot move to', async () => {
+    const r = await rt('move', 'adder', '--version', '0.0.2', '--infra', 'mainframe');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: .*mainframe/m);
+    assert.equal((await rt('move', 'adder', '--version', '0.0.2')).code, 2); // --infra is required
+  });
+
   test('delete removes a version; a missing job is exit 1 `error: job "x" not found`', async () => {
     const del = await rt('delete', 'greeter', '--version', '1.0.0');
     assert.equal(del.code, 0, del.stderr);

@@ -163,6 +163,23 @@ describe('docker isolation, attacked from inside a job', () => {
     assert.equal(await connects('adder', hostAddress(), (outside.address() as { port: number }).port), true);
   });
 
+  test('a local job reaches no docker job\'s container either: only the outside and the gateway', { skip }, async () => {
+    const local = await makeJobRepo({
+      'job.yaml': 'name: local-probe\nowner_email: sample@example.com\njobtype: python3\nversion: 0.0.1\njobtype_extra:\n  entrypoint_path: probe.py\n  entrypoint_class: Probe\n',
+      'probe.py': PROBE_PY,
+    });
+    const r = await pushSsh(server, local, 'local-probe', ['-o', 'infra=local']);
+    assert.equal(r.code, 0, r.stderr);
+    const a = await containerOf('adder');
+    const net = a.NetworkSettings.Networks[JOB_NETWORK]!;
+    // the attacks: the container directly, or its published port through the bridge's host address
+    assert.equal(await connects('local-probe', net.IPAddress, 7000), false);
+    assert.equal(await connects('local-probe', net.Gateway, Number(a.Config.Labels['racetrack.upstream']!.split(':')[1])), false);
+    // the host itself stays reachable on its bridge address, as on any other (here: a listener standing for the outside)
+    assert.equal(await connects('local-probe', net.Gateway, (outside.address() as { port: number }).port), true);
+    assert.equal((await server.ssh('jobs delete local-probe --all')).code, 0);
+  });
+
   test('a fork bomb stops at the pids limit while the server and the other jobs keep serving', { skip }, async () => {
     const bombed = await containerOf('Adder');
     // checked before the bomb: without a limit it would exhaust the host

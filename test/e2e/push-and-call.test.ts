@@ -70,6 +70,22 @@ describe('push to deploy, then call', () => {
     assert.notEqual(missing.code, 0);
   });
 
+  test('clients that ask for git protocol v2 get it over ssh and http', async () => {
+    const dir = tempDir('rt-clone-v2-');
+    const trace = { GIT_TRACE_PACKET: '1' };
+    const bySsh = await run('git', ['-c', 'protocol.version=2', 'clone', '-q', server.sshUrl('adder'), 'a'], { cwd: dir, env: { ...gitSshEnv(server.keyPath), ...trace } });
+    assert.equal(bySsh.code, 0, bySsh.stderr);
+    assert.match(bySsh.stderr, /< version 2/);
+    const byHttp = await run('git', ['-c', 'protocol.version=2', 'clone', '-q', server.httpGitUrl('greeter'), 'g'], { cwd: dir, env: trace });
+    assert.equal(byHttp.code, 0, byHttp.stderr);
+    assert.match(byHttp.stderr, /< version 2/);
+    assert.ok(existsSync(join(dir, 'g', 'greeter.py')));
+    // and v0 still works for old clients
+    const v0 = await run('git', ['-c', 'protocol.version=0', 'clone', '-q', server.httpGitUrl('greeter'), 'g0'], { cwd: dir, env: trace });
+    assert.equal(v0.code, 0, v0.stderr);
+    assert.doesNotMatch(v0.stderr, /< version 2/);
+  });
+
   test('ssh jobs list --json shows both jobs', async () => {
     const r = await server.ssh('jobs list --json');
     assert.equal(r.code, 0, r.stderr);

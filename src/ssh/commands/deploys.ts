@@ -29,7 +29,8 @@ export const deploysCommands: SshCommand[] = [
       const { deployment, log } = services.deploys.show(subject, positionals[0]!);
       const view = deploymentView(deployment);
       if (values.json) return out(`${JSON.stringify({ ...view, log }, null, 2)}\n`);
-      out(`deployment ${view.id}: ${view.job_name} ${view.version ?? ''} ${view.status}${view.error ? ` (${view.error})` : ''}\n\n${log}`);
+      const source = view.source ? `\nfrom ${view.source.remote} ${view.source.branch} at ${view.source.commit}` : '';
+      out(`deployment ${view.id}: ${view.job_name} ${view.version ?? ''} ${view.status}${view.error ? ` (${view.error})` : ''}${source}\n\n${log}`);
     },
   },
 ];

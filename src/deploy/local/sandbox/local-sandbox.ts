@@ -11,6 +11,7 @@ import { networkArgv, sandboxArgv, type SandboxHost } from './sandbox-argv.js';
 import { sandboxedProcesses } from './sandboxed-processes.js';
 import { sandboxEnv, unconfinedEnv } from './sandbox-env.js';
 import { spawnSandboxed } from './spawn-sandboxed.js';
+import { fenceSubnets, type FencedSubnet } from './fence-subnets.js';
 import { UidPool, type UidRange } from './uid-pool.js';
 
 const log = logger('rt:deploy:local');
@@ -48,7 +49,7 @@ export interface SandboxLease {
   release(): void;
 }
 
-type State = { kind: 'on'; host: SandboxHost; pool?: UidPool } | { kind: 'off' } | { kind: 'unavailable'; problem: string };
+type State = { kind: 'on'; host: SandboxHost; pool?: UidPool; uids: UidRange } | { kind: 'off' } | { kind: 'unavailable'; problem: string };
 
 export class LocalSandbox {
   private constructor(private readonly state: State) {}
@@ -67,7 +68,21 @@ export class LocalSandbox {
       return new LocalSandbox({ kind: 'unavailable', problem: check.problem });
     }
     if (!privileged) log.warn('the server is not root: every local job runs as its uid, kept apart by namespaces alone');
-    return new LocalSandbox({ kind: 'on', host: check.host, pool: privileged ? new UidPool(opts.uids) : undefined });
+    return new LocalSandbox({ kind: 'on', host: check.host, pool: privileged ? new UidPool(opts.uids) : undefined, uids: opts.uids });
+  }
+
+  /**
+   * Rejects traffic from local jobs to these subnets (the Docker bridges: another job's container). Needs the
+   * sandbox's own uids (a root server); otherwise, or without iptables, says on the log what stays reachable.
+   */
+  async fenceOff(subnets: FencedSubnet[], what: string): Promise<void> {
+    const state = this.state;
+    if (state.kind !== 'on' || !subnets.length) return;
+    const listed = subnets.map((s) => s.subnet).join(', ');
+    if (!state.pool) return void log.warn(`the server is not root: local jobs can reach ${what} (${listed}) directly`);
+    await fenceSubnets(state.uids, subnets).catch((e: Error) => {
+      log.error({ err: e.message }, `iptables failed: local jobs can reach ${what} (${listed}) directly`);
+    });
   }
 
   /** off: jobs run as before, with a warning on each deploy */
