@@ -1,7 +1,7 @@
 // The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
 // object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
 // cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
-// /pub; a restart adopts; faults (crash loop, 403, API down, registry refusing) fail the push in one line, leave no
+// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, API down, registry refusing) fail the push in one line, leave no
 // half-created objects, and the serving version keeps serving; delete removes every object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,6 +86,32 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     server = await server.restart();
     assert.deepEqual((await add('0.0.2')).json, 42);
     assert.equal(cluster.api.requests.filter((r) => r.startsWith('POST')).length, before, 'nothing created again');
+  });
+
+  test('jobs move to docker and back to kubernetes without a failed call', async () => {
+    let calls = 0;
+    let failures = 0;
+    let moving = true;
+    const caller = (async () => {
+      while (moving) {
+        const r = await add('0.0.2');
+        calls++;
+        if (r.json !== 42) failures++;
+      }
+    })();
+    try {
+      const toDocker = await server.ssh('jobs move adder 0.0.2 --infra docker');
+      assert.equal(toDocker.code, 0, toDocker.stderr + toDocker.stdout);
+      for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.2')[kind], [], `${kind} left on kubernetes`);
+      const back = await server.ssh('jobs move adder 0.0.2 --infra kubernetes');
+      assert.equal(back.code, 0, back.stderr + back.stdout);
+      for (const kind of KINDS) assert.equal(objectsOf('0.0.2')[kind].length, 1, kind);
+    } finally {
+      moving = false;
+      await caller;
+    }
+    assert.ok(calls > 0);
+    assert.equal(failures, 0, `${failures} of ${calls} calls failed during the moves`);
   });
 
   test('a crash-looping version fails the push with the cause in one line and its log; nothing of it is left', async () => {
