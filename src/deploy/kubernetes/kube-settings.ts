@@ -54,7 +54,7 @@ export function kubernetesSettings(lookup: (env: string) => string | undefined, 
     kubeconfig.loadFromCluster();
     source = 'the in-cluster service account';
   } else {
-    const home = join(homedir(), '.kube', 'config');
+    const home = join(env.HOME ?? homedir(), '.kube', 'config');
     if (!existsSync(home)) return { unavailable: 'no cluster configured (RACETRACK_K8S_KUBECONFIG unset, not in a cluster, no ~/.kube/config)' };
     kubeconfig.loadFromFile(home);
     source = home;
