@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
 import { standInSkip, startStandInCluster, type StandInCluster } from '../k8s/stand-in-cluster.js';
 import { startRegistry } from '../k8s/image-registry.js';
@@ -78,7 +79,15 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     assert.ok(container.env.length > 0);
     for (const e of container.env) assert.equal(e.value, undefined, e.name);
     assert.equal(objects.Service[0]!.spec!.type, 'ClusterIP');
-    assert.equal(cluster.api.store.list(resource('Pod')).filter((p) => p.metadata.labels?.['racetrack.io/job-version'] === '0.0.2').length, 2);
+    const pods = cluster.api.store.list(resource('Pod')).filter((p) => p.metadata.labels?.['racetrack.io/job-version'] === '0.0.2');
+    assert.equal(pods.length, 2);
+    // what the stand-in kubelet made of the pod spec: a non-root user, no capabilities, no privilege gain
+    for (const p of pods) {
+      const c = await new Docker().getContainer(`rt-k8s-stand-in-${p.metadata.name}`).inspect();
+      assert.match(c.Config.User, /^[1-9]\d*:[1-9]\d*$/);
+      assert.deepEqual(c.HostConfig.CapDrop, ['ALL']);
+      assert.deepEqual(c.HostConfig.SecurityOpt, ['no-new-privileges']);
+    }
   });
 
   test('a server restart adopts the running version by its labels: same upstreams, still 42', async () => {
