@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The racetrack binary: runs the TypeScript sources through tsx, so a clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The racetrack binary: runs the compiled server and client in dist/, which `npm ci` builds (`prepare`) or
+// `npm run build` rebuilds. Tests and benches run the TypeScript sources through tsx instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('racetrack: dist/ is not built; run `npm ci` (it builds through `prepare`) or `npm run build`');
+  process.exit(1);
+}
+await import(main.href);

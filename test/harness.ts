@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'jobs');
+/** node arguments that run the `racetrack` binary from the TypeScript sources (bin/racetrack.js runs the built dist/) */
+export const RACETRACK_FROM_SOURCE = ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli', 'main.ts')];
 
 export interface RunResult {
   code: number;
@@ -48,11 +50,20 @@ export function makeSshKey(dir: string, name = 'id_ed25519'): string {
   return path;
 }
 
-export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; token?: string; keyPath?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  token?: string;
+  keyPath?: string;
+  /** node arguments that run the binary; default RACETRACK_FROM_SOURCE */
+  binary?: string[];
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir('rt-data-');
   const token = opts.token ?? `rt_test_${randomBytes(16).toString('hex')}`;
   const keyPath = opts.keyPath ?? makeSshKey(dataDir, 'admin_key');
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), 'serve'], {
+  const proc = spawn(process.execPath, [...(opts.binary ?? RACETRACK_FROM_SOURCE), 'serve'], {
     env: {
       ...process.env,
       RACETRACK_DATA_DIR: dataDir,

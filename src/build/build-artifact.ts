@@ -1,8 +1,9 @@
 // The build phase: the job type builds the kind of artifact the target runs — a process (in the target's confined
 // build) for `process` targets, an image (through the shared image builder) for `image` targets.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadRequestError, RtError } from '../core/errors.js';
+import type { PlatformMetrics } from '../core/platform-metrics.js';
 import type { InfrastructureTarget } from '../deploy/index.js';
 import type { Artifact, BuildContext, BuildRunner, JobType } from '../jobtypes/index.js';
 import { resourceName } from '../manifest/index.js';
@@ -16,6 +17,7 @@ export interface ArtifactBuilderDeps {
   setting: (envName: string) => string | undefined;
   /** the names of the targets running one kind of artifact, for the error when a job type cannot run on a target */
   targetsRunning: (kind: Artifact['kind'] | 'image' | 'process') => string[];
+  metrics: Pick<PlatformMetrics, 'buildCache'>;
 }
 
 export async function buildArtifact(
@@ -30,6 +32,8 @@ export async function buildArtifact(
   }
   // a cache per job: a job's build cannot plant anything in another job's build
   const cacheDir = join(deps.cacheRoot, jobType.name, resourceName(ctx.manifest.name));
+  // a hit: an earlier build of this job left something in its cache (the job type decides what it keeps there)
+  deps.metrics.buildCache(jobType.name, hasEntries(cacheDir));
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const full: BuildContext = { ...ctx, setting: deps.setting, cacheDir };
   if (target.runs === 'image') {
@@ -48,5 +52,13 @@ export async function buildArtifact(
     return { ...built, jobType: jobType.name, jobTypeVersion: jobType.version, jobDir: ctx.jobDir };
   } finally {
     confined.release();
+  }
+}
+
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
   }
 }

@@ -264,14 +264,15 @@ export class JobsService {
       upstreams: v.upstreams,
       publicEndpoints: v.manifest.public_endpoints,
       promoted: v.promoted,
-      ...proxyModeOf(v.artifact),
+      ...frontedBy(v.artifact),
     };
   }
 }
 
-/** A job the platform fronts (docker-proxy): the gateway maps its paths, as its artifact says. */
-function proxyModeOf(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode'> {
+/** A job the platform fronts, as its artifact says: docker-proxy (the gateway maps its paths), a static site (it serves the folder). */
+function frontedBy(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode' | 'staticRoot'> {
   const artifact = stored as unknown as Artifact;
+  if (artifact.kind === 'static') return { staticRoot: artifact.root };
   return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
 }
 

@@ -1,5 +1,6 @@
 // Pub metrics in the Prometheus text format: requests by status, latency histogram, proxy errors, auth failures.
 // https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format
+import { escapeLabelValue as escape } from '../core/metric-families.js';
 
 /** Upper bounds in seconds; the last bucket (+Inf) is implicit. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -105,8 +106,4 @@ function renderFamilies(all: readonly VersionMetrics[], authFailures: readonly A
 
 function labels(m: VersionMetrics): string {
   return `job="${escape(m.job)}",version="${escape(m.version)}"`;
-}
-
-function escape(value: string): string {
-  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }

@@ -14,6 +14,7 @@ import type { RouteTable } from './route-table.js';
 import { scanRequestHeaders } from './scan-request-headers.js';
 import { sendJson } from './send-json.js';
 import { sendRawJson } from './send-raw-json.js';
+import { serveStaticSite } from './serve-static-site.js';
 import type { AsyncTaskStore, CallAuthorizer } from './types.js';
 import { UpstreamPools } from './upstream-pools.js';
 
@@ -98,6 +99,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!call.ok) return refuse(res, call, started);
         // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
         if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
+        if (call.staticRoot) {
+          onCall?.(call.state.route.name, call.state.route.version);
+          return void serveStaticSite(req, res, call, started).catch((err) => failed(res, err));
+        }
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
         onCall?.(call.state.route.name, call.state.route.version);
         new ProxyCall(req, res, call, scanned.framing, started).start();

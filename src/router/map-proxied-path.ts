@@ -16,9 +16,15 @@ const PLATFORM_PATHS: ReadonlySet<string> = new Set<PlatformPath>(['/live', '/re
 /** forward mode: what the job's `/` is under */
 export const FORWARDED_PREFIX = '/api/v1';
 
+/** The wrapper contract's path the platform answers for a job it fronts, if relPath is one. */
+export function platformPathOf(relPath: string): PlatformPath | undefined {
+  return PLATFORM_PATHS.has(relPath) ? relPath as PlatformPath : undefined;
+}
+
 /** `rest` is `/PATH?query`, `?query` or '' below the base URL; `relPath` its path, '/' at least. */
 export function mapProxiedPath(mode: ProxyMode, rest: string, relPath: string): ProxiedPath {
-  if (PLATFORM_PATHS.has(relPath)) return { kind: 'platform', path: relPath as PlatformPath };
+  const platform = platformPathOf(relPath);
+  if (platform) return { kind: 'platform', path: platform };
   if (mode === 'rewrite') return { kind: 'job', path: rest.startsWith('/') ? rest : `/${rest}` };
   if (relPath.startsWith(`${FORWARDED_PREFIX}/`)) return { kind: 'job', path: rest.slice(FORWARDED_PREFIX.length) };
   return { kind: 'none' };

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { JobNotFoundError, RtError } from '../core/errors.js';
 import { parseJobName } from '../manifest/index.js';
 import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
-import { mapProxiedPath, type PlatformPath } from './map-proxied-path.js';
+import { mapProxiedPath, platformPathOf, type PlatformPath } from './map-proxied-path.js';
 import { parseJobPath } from './parse-job-path.js';
 import { parseVersionSpec } from './parse-version-spec.js';
 import { resolveVersion } from './resolve-version.js';
@@ -32,6 +32,8 @@ export interface RoutedCall {
   rest: string;
   /** Set when the platform answers the call itself (a proxied job's probes and metrics): nothing reaches the job. */
   platform?: PlatformPath;
+  /** Set when the gateway serves the call from a static site's folder (RouteVersion.staticRoot). */
+  staticRoot?: string;
   /** The request's end-to-end headers plus X-Forwarded-*, X-Request-Tracing-Id and, for a known caller, X-Caller-Name. */
   headers: string[];
   caller?: Caller;
@@ -66,7 +68,7 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   const route = ctx.routes.resolve(name, spec);
   if (!route) return refuseMiss(ctx, name, spec, tracingId);
   const state = ctx.states.get(route);
-  if (route.status !== 'running' || route.upstreams.length === 0) {
+  if (route.status !== 'running' || (route.upstreams.length === 0 && !route.staticRoot)) {
     const error = `job "${name}" version "${route.version}" is not ready (${route.status})`;
     return { ok: false, status: 503, error, jobName: name, jobVersion: route.version, retryAfter: RETRY_AFTER, tracingId, metrics: state.metrics };
   }
@@ -85,14 +87,19 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
     if (decision.ok) caller = decision.caller;
   }
 
+  if (route.staticRoot) {
+    // its files and the platform's probes: nothing to upgrade, post to or run asynchronously
+    if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuseRouted(state, tracingId, 405, `job "${name}" is a static site: it answers GET and HEAD`, 'GET, HEAD');
+    const platform = platformPathOf(relPath);
+    return { ok: true, state, path: rest, rest, headers: [], caller, tracingId, ...(platform ? { platform } : { staticRoot: route.staticRoot }) };
+  }
+
   let upstreamPath = state.prefix + rest;
   if (route.proxyMode) {
     const mapped = mapProxiedPath(route.proxyMode, rest, relPath);
-    const refuse = (status: number, error: string, allow?: string): RefusedCall =>
-      ({ ok: false, status, error, jobName: name, jobVersion: route.version, tracingId, metrics: state.metrics, ...(allow ? { allow } : {}) });
-    if (mapped.kind === 'none') return refuse(404, `job "${name}" passes only ${state.jobRoot}/… to its server (proxy_mode: forward)`);
+    if (mapped.kind === 'none') return refuseRouted(state, tracingId, 404, `job "${name}" passes only ${state.jobRoot}/… to its server (proxy_mode: forward)`);
     if (mapped.kind === 'platform') {
-      if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuse(405, `${mapped.path} of job "${name}" is answered by the platform, to GET and HEAD`, 'GET, HEAD');
+      if (kind !== 'call' || (req.method !== 'GET' && req.method !== 'HEAD')) return refuseRouted(state, tracingId, 405, `${mapped.path} of job "${name}" is answered by the platform, to GET and HEAD`, 'GET, HEAD');
       return { ok: true, state, path: mapped.path, rest, headers: [], caller, tracingId, platform: mapped.path };
     }
     upstreamPath = mapped.path;
@@ -110,6 +117,11 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   // Only the gateway names the caller: a client's own X-Caller-Name was dropped when scanned.
   if (caller) headers.push('x-caller-name', caller.name);
   return { ok: true, state, path: upstreamPath, rest, headers, caller, tracingId };
+}
+
+/** A refusal of a call that found its version (a path or method that version does not take). */
+function refuseRouted(state: RouteState, tracingId: string, status: number, error: string, allow?: string): RefusedCall {
+  return { ok: false, status, error, jobName: state.route.name, jobVersion: state.route.version, tracingId, metrics: state.metrics, ...(allow ? { allow } : {}) };
 }
 
 /** No running match: tell a bad name or spec (400) from an unknown job or version (404) from one not ready yet (503). */

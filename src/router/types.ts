@@ -23,6 +23,11 @@ export interface RouteVersion {
    * `rewrite`: every path below the job's base URL reaches it with that prefix trimmed.
    */
   proxyMode?: 'forward' | 'rewrite';
+  /**
+   * Set for a static site (a built hugo job on a process target): the folder the gateway serves the job's paths from
+   * itself, answering /live, /ready, /health and /metrics for it; no process, so no upstreams.
+   */
+  staticRoot?: string;
 }
 
 export interface Caller {

@@ -1,4 +1,4 @@
-// The one HTTP listener: /health, /metrics, /pub (the gateway), /git (smart HTTP); everything else 404.
+// The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle; everything else 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleSmartHttp, type SmartHttpDeps } from '../git-receive/index.js';
@@ -6,6 +6,7 @@ import type { Gateway } from '../router/index.js';
 import { logger } from '../core/log.js';
 import { limitConnections, type ConnectionLimits } from '../core/limit-connections.js';
 import { watchRequestBody, type BodyLimits } from './watch-request-body.js';
+import { answerJobMetrics, isJobMetricsPath } from './job-metrics-endpoint.js';
 
 const log = logger('rt:http');
 
@@ -15,6 +16,8 @@ export interface HttpAppDeps {
   lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
   health: () => Record<string, unknown>;
   metrics: () => string;
+  /** the gateway's /pub on loopback, for /metrics/jobs/NAME/VERSION */
+  pubUrl: () => string;
   limits: { headTimeoutMs: number; body: BodyLimits; connections: ConnectionLimits };
 }
 
@@ -83,6 +86,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): vo
     res.end(deps.metrics());
     return;
   }
+  if (isJobMetricsPath(parsed.pathname)) return answerJobMetrics(req, res, parsed.pathname, deps.pubUrl());
   if (handleSmartHttp(req, res, parsed, deps.git)) return;
   if (parsed.pathname.startsWith('/lifecycle/')) return deps.lifecycle(req, res);
   sendJson(res, 404, { error: `no route for ${req.method} ${parsed.pathname}` });

@@ -27,7 +27,9 @@ import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
 import type { Services } from './services.js';
 import { CallRecorder } from './call-recorder.js';
-import { renderPlatformMetrics } from './platform-metrics.js';
+import { renderStateGauges } from './state-gauges.js';
+import { meteredDeployments } from './metered-deployments.js';
+import { PlatformMetrics } from '../core/platform-metrics.js';
 
 const log = logger('rt:server');
 const VERSION = RACETRACK_VERSION;
@@ -49,7 +51,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const db = openDatabase(join(settings.dataDir, 'racetrack.db'));
   const users = userStore(db);
   const store = jobStore(db);
-  const deployments = deploymentStore(db);
+  const metrics = new PlatformMetrics();
+  const deployments = meteredDeployments(deploymentStore(db), metrics);
   const tokens = tokenStore(db);
   const box = new SecretBox(loadServerKey(settings.dataDir));
   const auth = new AuthService(users, tokens, escStore(db), box);
@@ -109,7 +112,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
     dataDir: settings.dataDir, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
-    jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind),
+    jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind), metrics,
     auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
@@ -118,7 +121,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
 
   const pushes = new PushRegistry();
   const pushDeployer = new PushDeployer(pipeline, jobs, publicUrl);
-  pushes.onEnded = (id) => pushDeployer.pushEnded(id);
+  pushes.onEnded = (id) => {
+    metrics.pushEnded();
+    pushDeployer.pushEnded(id);
+  };
   const hookServer = await startHookServer(settings.dataDir, pushes, pushDeployer);
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
@@ -149,7 +155,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       throttle,
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
-    metrics: () => gateway.metrics.render() + renderPlatformMetrics(store, deployments, pushes.size),
+    pubUrl,
+    metrics: () => gateway.metrics.render() + metrics.render() + renderStateGauges(store, deployments, pushes.size),
     limits: {
       headTimeoutMs: settings.headTimeoutMs,
       body: { idleMs: settings.bodyIdleTimeoutMs, minRate: settings.bodyMinRate },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, makeJobRepo, run, startTestServer, tempDir, writeFile, type RunResult, type TestServer } from '../harness.js';
+import { RACETRACK_FROM_SOURCE, makeJobRepo, run, startTestServer, tempDir, writeFile, type RunResult, type TestServer } from '../harness.js';
 
 const GREETER = {
   'job.yaml': 'name: greeter\njobtype: python3:latest\nversion: 1.0.0\njobtype_extra:\n  entrypoint_path: greeter.py\n',
@@ -16,7 +16,7 @@ describe('racetrack CLI', () => {
   let server: TestServer;
   let home: string;
   const rt = (...args: string[]): Promise<RunResult> =>
-    run(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), ...args], { env: { HOME: home, NO_COLOR: '1' } });
+    run(process.execPath, [...RACETRACK_FROM_SOURCE, ...args], { env: { HOME: home, NO_COLOR: '1' } });
 
   before(async () => {
     server = await startTestServer();
@@ -64,7 +64,7 @@ describe('racetrack CLI', () => {
 
   test('deploy of a git checkout pushes HEAD over HTTP and streams the deploy', async () => {
     const repo = await makeJobRepo('adder');
-    const r = await run(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), 'deploy'], { cwd: repo, env: { HOME: home } });
+    const r = await run(process.execPath, [...RACETRACK_FROM_SOURCE, 'deploy'], { cwd: repo, env: { HOME: home } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /remote: -----> Building adder 0\.0\.2 \(python3\)/);
     assert.match(r.stderr, /remote: -----> adder 0\.0\.2 is live/);
@@ -117,7 +117,7 @@ describe('racetrack CLI', () => {
   });
 
   test('logs --follow prints the tail and keeps streaming until interrupted', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), 'logs', 'adder', '--follow', '--tail', '5'], {
+    const child = spawn(process.execPath, [...RACETRACK_FROM_SOURCE, 'logs', 'adder', '--follow', '--tail', '5'], {
       env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import {
-  ROOT, callJob, makeJobRepo, makeSshKey, pushSsh, run, sshArgs, startTestServer, tempDir, type RunResult, type TestServer,
+  RACETRACK_FROM_SOURCE, ROOT, callJob, makeJobRepo, makeSshKey, pushSsh, run, sshArgs, startTestServer, tempDir, type RunResult, type TestServer,
 } from '../harness.js';
 
 const EXAMPLE = join(ROOT, 'examples', 'plugins', 'node-script');
@@ -52,7 +52,7 @@ describe('plugins', () => {
   let server: TestServer;
   let home: string;
   const rt = (...args: string[]): Promise<RunResult> =>
-    run(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), ...args], { env: { HOME: home, NO_COLOR: '1' } });
+    run(process.execPath, [...RACETRACK_FROM_SOURCE, ...args], { env: { HOME: home, NO_COLOR: '1' } });
   const api = (path: string, init: { method?: string; body?: Buffer; token?: string } = {}) =>
     fetch(`${server.httpUrl}/lifecycle/api/v1${path}`, {
       method: init.method ?? (init.body ? 'POST' : 'GET'),

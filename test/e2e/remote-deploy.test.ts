@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, ROOT, callJob, commitAll, git, makeSshKey, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
+import { FIXTURES, RACETRACK_FROM_SOURCE, callJob, commitAll, git, makeSshKey, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 import { startGitHttpRemote, type GitHttpRemote } from '../git-http-remote.js';
 
 const PASSWORD = 'glpat-remote-secret-7f3a9c21';
@@ -51,7 +51,7 @@ describe('deploy from an external git remote', () => {
     await other.close();
   });
 
-  const rt = (...args: string[]) => run(process.execPath, [join(ROOT, 'bin', 'racetrack.js'), ...args], { env: { HOME: home } });
+  const rt = (...args: string[]) => run(process.execPath, [...RACETRACK_FROM_SOURCE, ...args], { env: { HOME: home } });
   const api = async (path: string, body?: unknown) => {
     const res = await fetch(`${server.httpUrl}/lifecycle/api/v1${path}`, {
       method: body === undefined ? 'GET' : 'POST',

@@ -14,6 +14,7 @@ import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
 import { listenerFd, listenerPort, openListener } from '../../core/open-listener.js';
 import type { LocalSandbox, SandboxLease } from './sandbox/index.js';
+import { StaticSites } from './static-sites.js';
 
 const log = logger('rt:deploy:local');
 const MAX_BACKOFF_MS = 30_000;
@@ -58,6 +59,8 @@ export class LocalTarget implements InfrastructureTarget {
   readonly name = 'local';
   readonly runs = 'process';
   private readonly instances = new Map<string, Instance>();
+  /** built static sites (hugo): the gateway serves them, no process runs */
+  private readonly staticSites = new StaticSites();
   private readonly dataDir: string;
   private readonly pidDir: string;
   private readonly sandbox: LocalSandbox;
@@ -86,6 +89,10 @@ export class LocalTarget implements InfrastructureTarget {
   }
 
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
+    if (artifact.kind === 'static') {
+      this.staticSites.start(spec, artifact, this.jobFolder(artifact.jobDir), logPath(this.dataDir, spec));
+      return [];
+    }
     if (artifact.kind !== 'process') throw new RtError(`the local target runs processes; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     const lease = this.sandbox.lease(spec.name, this.jobFolder(artifact.jobDir));
     const inst: Instance = { spec, artifact, lease, replicas: [], log: new LogFile(logPath(this.dataDir, spec)), stopping: false };
@@ -169,6 +176,7 @@ export class LocalTarget implements InfrastructureTarget {
   }
 
   async stop(ref: InstanceRef): Promise<void> {
+    if (this.staticSites.stop(ref)) return;
     const inst = this.instances.get(keyOf(ref));
     if (!inst) return;
     inst.stopping = true;
@@ -206,6 +214,7 @@ export class LocalTarget implements InfrastructureTarget {
   }
 
   async status(ref: InstanceRef): Promise<InstanceState> {
+    if (this.staticSites.has(ref)) return { status: 'running' };
     const inst = this.instances.get(keyOf(ref));
     return inst ? this.stateOf(inst) : { status: 'lost', detail: 'no process on this server' };
   }
@@ -225,11 +234,13 @@ export class LocalTarget implements InfrastructureTarget {
   }
 
   async list(): Promise<InstanceRef[]> {
-    return [...this.instances.values()].map((i) => ({ name: i.spec.name, version: i.spec.version, deploymentId: i.spec.deploymentId }));
+    return [...this.instances.values()].map((i) => ({ name: i.spec.name, version: i.spec.version, deploymentId: i.spec.deploymentId }))
+      .concat(this.staticSites.list());
   }
 
   async shutdown(): Promise<void> {
     await Promise.all([...this.instances.values()].map((i) => this.stop(i.spec)));
+    this.staticSites.clear();
   }
 
   async purge(ref: { name: string; version: string }): Promise<void> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { runProcess } from '../../core/run-process.js';
 import { buildHugoSite } from './build-hugo-site.js';
 
 const SAMPLE = fileURLToPath(new URL('../../../test/fixtures/jobs/hugo-sample', import.meta.url));
@@ -23,11 +24,10 @@ async function build(files: Record<string, string> = {}, siteTitle?: string, out
     mkdirSync(join(siteDir, path, '..'), { recursive: true });
     writeFileSync(join(siteDir, path), text);
   }
-  const workDir = join(tmp, `work-${n}`);
-  mkdirSync(workDir);
-  const outDir = join(tmp, `out-${n}`);
-  await buildHugoSite({ siteDir, workDir, outDir, siteTitle, onOutput: (s) => output.push(s) });
-  return outDir;
+  const cacheDir = join(tmp, `cache-${n}`);
+  mkdirSync(cacheDir);
+  const run = (args: string[], env: Record<string, string>) => runProcess('hugo', args, { what: 'hugo', env: { PATH: process.env.PATH, HOME: cacheDir, ...env }, onOutput: (s) => output.push(s) });
+  return buildHugoSite({ siteDir, cacheDir, siteTitle, run, onOutput: (s) => output.push(s) });
 }
 
 const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
@@ -76,8 +76,9 @@ describe('the hugo sample with the default theme', () => {
     }
   });
 
-  test('the job folder is left as pushed', () => {
-    assert.equal(existsSync(join(tmp, 'site-1', 'themes')), false);
+  test('the site is built inside the job\'s folder, with our theme beside its own files and no public/', () => {
+    assert.equal(out, join(tmp, 'site-1', '.racetrack-site'));
+    assert.ok(existsSync(join(tmp, 'site-1', 'themes', 'racetrack-default', 'theme.toml')));
     assert.equal(existsSync(join(tmp, 'site-1', 'public')), false);
   });
 });
@@ -108,6 +109,6 @@ describe('sites that bring their own', () => {
 
   test('a site that does not build fails naming the file and the cause', async () => {
     await assert.rejects(build({ 'content/posts/broken.md': '---\ntitle: Broken\n---\n\n{{< no-such-shortcode >}}\n' }),
-      /^RtError: hugo failed: .*content\/posts\/broken\.md:\d+:\d+.*no-such-shortcode/);
+      /^BadRequestError: hugo failed: .*"content\/posts\/broken\.md:\d+:\d+.*no-such-shortcode/);
   });
 });

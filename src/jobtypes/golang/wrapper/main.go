@@ -30,11 +30,12 @@ func main() {
 	log.SetPrefix("racetrack_job_wrapper: ")
 	host := flag.String("host", "127.0.0.1", "address to listen on")
 	port := flag.Int("port", -1, "port to listen on; 0 picks a free port (printed on stderr)")
+	listenFd := flag.Int("listen-fd", -1, "serve on this inherited listening socket instead of --host/--port")
 	homePage := flag.String("home-page", "/docs", "where GET / redirects to")
 	swaggerUIDir := flag.String("swagger-ui-dir", "", "folder of the swagger-ui-dist package, served under /docs/")
 	flag.Parse()
-	if *port < 0 || *port > 65535 {
-		fmt.Fprintln(os.Stderr, "racetrack_job_wrapper: --port is required (0-65535)")
+	if *listenFd < 0 && (*port < 0 || *port > 65535) {
+		fmt.Fprintln(os.Stderr, "racetrack_job_wrapper: --port (0-65535) or --listen-fd is required")
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -47,9 +48,9 @@ func main() {
 	docs := newSwaggerDocs(job.name, *swaggerUIDir)
 	app := newApp(job, metrics, docs, *homePage)
 
-	listener, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
+	listener, err := listen(*host, *port, *listenFd)
 	if err != nil {
-		log.Fatalf("cannot listen on %s:%d: %v", *host, *port, err)
+		log.Fatal(err)
 	}
 	server := &http.Server{
 		Handler:           app,
@@ -81,6 +82,27 @@ func main() {
 	}
 	app.log.flush()
 	os.Exit(0)
+}
+
+// listen opens host:port, or takes the listening socket inherited as fd (the local target opens it for the job).
+func listen(host string, port int, fd int) (net.Listener, error) {
+	if fd < 0 {
+		listener, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen on %s:%d: %w", host, port, err)
+		}
+		return listener, nil
+	}
+	file := os.NewFile(uintptr(fd), "listener")
+	if file == nil {
+		return nil, fmt.Errorf("--listen-fd %d: not an open file descriptor", fd)
+	}
+	defer file.Close() // FileListener holds its own copy
+	listener, err := net.FileListener(file)
+	if err != nil {
+		return nil, fmt.Errorf("--listen-fd %d: not a listening socket: %w", fd, err)
+	}
+	return listener, nil
 }
 
 // exitWhenOrphaned ends a local job with the server that started it: if that process dies (even by

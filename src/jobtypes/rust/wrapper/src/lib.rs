@@ -14,7 +14,7 @@ mod shutdown;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, FromRawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -36,11 +36,11 @@ pub fn serve(perform: Perform) -> ! {
             std::process::exit(2);
         }
     };
-    let listener = TcpListener::bind((args.host.as_str(), args.port)).unwrap_or_else(|e| {
-        eprintln!("racetrack_job_wrapper: cannot listen on {}:{}: {}", args.host, args.port, e);
+    let listener = listen(&args);
+    let address = listener.local_addr().unwrap_or_else(|e| {
+        eprintln!("racetrack_job_wrapper: the listening socket has no address: {}", e);
         std::process::exit(1);
     });
-    let address = listener.local_addr().expect("a bound socket has an address");
     let listener_fd = listener.as_raw_fd();
     let server = Arc::new(tiny_http::Server::from_listener(listener, None).expect("tiny_http takes a bound listener"));
     shutdown::catch_sigterm();
@@ -75,6 +75,25 @@ pub fn serve(perform: Perform) -> ! {
     drain(&in_flight);
     log.flush();
     std::process::exit(0);
+}
+
+/// Binds --host/--port, or takes the listening socket inherited as --listen-fd (the local target opens it for the job).
+fn listen(args: &args::Args) -> TcpListener {
+    if let Some(fd) = args.listen_fd {
+        // SAFETY: the fd is ours alone from here on (the platform passed it for this purpose); a descriptor that is
+        // not a listening TCP socket fails at set_nonblocking(), local_addr() or accept(), not here
+        let listener = unsafe { TcpListener::from_raw_fd(fd) };
+        // the opener's runtime (Node's) may have left it non-blocking, which tiny_http's accept loop cannot use
+        listener.set_nonblocking(false).unwrap_or_else(|e| {
+            eprintln!("racetrack_job_wrapper: --listen-fd {}: {}", fd, e);
+            std::process::exit(1);
+        });
+        return listener;
+    }
+    TcpListener::bind((args.host.as_str(), args.port)).unwrap_or_else(|e| {
+        eprintln!("racetrack_job_wrapper: cannot listen on {}:{}: {}", args.host, args.port, e);
+        std::process::exit(1);
+    })
 }
 
 fn work(server: &tiny_http::Server, app: &app::App, in_flight: &AtomicUsize) {

@@ -1,7 +1,7 @@
-// Prometheus gauges about the platform itself, rendered on each scrape of /metrics (beside the gateway's counters).
+// Prometheus gauges of the platform's state, read from the stores on each scrape of /metrics (beside the event metrics).
 import type { DeploymentStore, JobStore } from '../db/index.js';
 
-export function renderPlatformMetrics(jobs: JobStore, deployments: DeploymentStore, pushesInFlight: number): string {
+export function renderStateGauges(jobs: JobStore, deployments: DeploymentStore, pushesInFlight: number): string {
   const byStatus = (values: string[]) => values.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
   const lines = [
     '# HELP racetrack_job_versions Job versions recorded, by status.',
