@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthThrottle, Subject } from '../auth/index.js';
 import type { ArchiveDeployRequest, DeployOutcome, RemoteDeployRequest, Reporter } from '../build/index.js';
 import type { Manifest } from '../manifest/index.js';
-import type { Services } from '../server/services.js';
+import type { Services } from '../services/services.js';
 import type { Params } from './router.js';
 
 export interface ApiDeps {

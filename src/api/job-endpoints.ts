@@ -1,7 +1,8 @@
-// /job…: what is deployed, one version's details, its runtime and build logs, delete — as `ssh rt jobs …`.
+// /job…: what is deployed, one version's details, its runtime and build logs, delete, scale, idle, pin — as `ssh rt jobs …`.
 import { BadRequestError } from '../core/errors.js';
 import { Reporter } from '../core/reporter.js';
 import { parseJobName } from '../manifest/index.js';
+import { parseIdleSetting } from '../jobs/index.js';
 import type { ApiContext, Endpoint } from './endpoint.js';
 
 const DEFAULT_TAIL = 100;
@@ -58,6 +59,39 @@ export const jobEndpoints: Endpoint[] = [
       let logs = '';
       for await (const line of lines) logs += `${line}\n`;
       return { body: { logs } };
+    },
+  },
+  {
+    // {"replicas": N} → the version's view; no rebuild
+    method: 'POST',
+    path: '/job/:name/:version/scale',
+    async handle(ctx) {
+      const { replicas } = await ctx.body();
+      if (typeof replicas !== 'number') throw new BadRequestError('replicas: expected a whole number');
+      const { jobs } = ctx.deps.services;
+      return { body: jobs.view(await jobs.scale(ctx.subject(), jobName(ctx), ctx.params.version!, replicas)) };
+    },
+  },
+  {
+    // {"after": "15m" | "off" | "default"} → the version's view
+    method: 'POST',
+    path: '/job/:name/:version/idle',
+    async handle(ctx) {
+      const { after } = await ctx.body();
+      if (typeof after !== 'string') throw new BadRequestError('after: expected a duration such as 15m, or off, or default');
+      const { jobs } = ctx.deps.services;
+      return { body: jobs.view(await jobs.setIdle(ctx.subject(), jobName(ctx), ctx.params.version!, parseIdleSetting(after, 'after'))) };
+    },
+  },
+  {
+    // {"pinned": true | false} → the version's view
+    method: 'POST',
+    path: '/job/:name/:version/pin',
+    async handle(ctx) {
+      const { pinned } = await ctx.body();
+      if (typeof pinned !== 'boolean') throw new BadRequestError('pinned: expected true or false');
+      const { jobs } = ctx.deps.services;
+      return { body: jobs.view(await jobs.pin(ctx.subject(), jobName(ctx), ctx.params.version!, pinned)) };
     },
   },
   {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError, RtError, TooManyRequestsError } from '../core/errors.js';
 import { logger } from '../core/log.js';
-import { sendJson } from '../server/http-app.js';
+import { sendJson } from '../core/send-json.js';
 import { clientAddress } from './client-address.js';
 import type { ApiContext, ApiDeps, Endpoint } from './endpoint.js';
 import { deployEndpoints } from './deploy-endpoints.js';

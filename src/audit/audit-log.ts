@@ -1,11 +1,13 @@
 // Who did what: every change and every refused attempt is appended; admins read it.
 import type { AuditEvent, AuditStore } from '../db/index.js';
-import type { AuthService, Subject } from '../auth/index.js';
+
+/** who acted: a user, ESC or job (auth's Subject), or a name such as an address */
+export type Actor = { kind: string; name: string } | string;
 
 export class AuditLog {
   constructor(private readonly store: AuditStore) {}
 
-  record(actor: Subject | string, action: string, opts: { job?: string; detail?: string; ok?: boolean } = {}): void {
+  record(actor: Actor, action: string, opts: { job?: string; detail?: string; ok?: boolean } = {}): void {
     this.store.append({
       actor: typeof actor === 'string' ? actor : `${actor.kind}:${actor.name}`,
       action,
@@ -15,8 +17,8 @@ export class AuditLog {
     });
   }
 
-  list(auth: AuthService, actor: Subject, opts: { job?: string; limit?: number } = {}): AuditEvent[] {
-    auth.requireAdmin(actor);
+  /** Everything, newest first: for admins (the caller checks). */
+  list(opts: { job?: string; limit?: number } = {}): AuditEvent[] {
     return this.store.list({ jobName: opts.job, limit: opts.limit });
   }
 }

@@ -1,6 +1,7 @@
 // Users, keys, tokens, ESCs, grants, and the one question everything asks: can(subject, scope, job).
 // Decisions come from an in-memory snapshot of the tables, rebuilt on every change,
 // so a revoked token is refused on the very next request and the gateway never waits on SQLite.
+import { verifySshKey, type SshKeyAttempt } from './verify-ssh-key.js';
 import type { UserStore, TokenStore, User, Grant } from '../db/index.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
 import type { CallAuthorizer, CallDecision } from '../router/types.js';
@@ -87,10 +88,10 @@ export class AuthService implements CallAuthorizer {
     return user;
   }
 
-  userByKeyFingerprint(fingerprint: string): User | undefined {
-    const key = this.users.keyByFingerprint(fingerprint);
-    const user = key && this.users.byId(key.userId);
-    return user?.isActive ? user : undefined;
+  /** An SSH public-key attempt: refused, acceptable (not signed yet), or the user subject it proved. */
+  verifySshKey(attempt: SshKeyAttempt): Subject | 'acceptable' | 'refused' {
+    const verdict = verifySshKey(this.users, attempt);
+    return typeof verdict === 'string' ? verdict : { kind: 'user', name: verdict.user.email, user: verdict.user };
   }
 
   private subjectOf(ref: string): Subject | undefined {

@@ -1,12 +1,11 @@
 // The deploy pipeline, in the order it runs: export the commit, read job.yaml, check permission and
-// immutability, build with the job type, start on the target, wait for readiness, route.
+// immutability, build with the job type, then hand the artifact to the version lifecycle (start, wait ready, activate).
 // Every step reports into the push; any failure leaves what was serving untouched.
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AuthService, Subject } from '../auth/index.js';
 import type { DeploymentStore, JobStore } from '../db/index.js';
-import { readyProbe, waitReady, type InstanceSpec } from '../deploy/index.js';
 import type { JobTypeRegistry } from '../jobtypes/index.js';
 import { findManifest, loadManifest, parseJobtype } from '../manifest/index.js';
 import { ConflictError, RtError } from '../core/errors.js';
@@ -16,6 +15,7 @@ import { checkReservedEnv } from '../jobs/job-env.js';
 import { Reporter } from '../core/reporter.js';
 import { buildArtifact, type ArtifactBuilderDeps } from './build-artifact.js';
 import type { AuditLog } from '../audit/index.js';
+import { pruneDeployLogs } from './prune-deploy-logs.js';
 import { assertLinksInside, assertTreeWithin, exportCommit, listCommitFiles, treeReader, type GitSource, type TreeQuota } from './workspace.js';
 
 const log = logger('rt:build');
@@ -58,7 +58,6 @@ export interface PipelineDeps extends ArtifactBuilderDeps {
   dataDir: string;
   jobTypes: JobTypeRegistry;
   defaultInfra: string;
-  readyTimeoutMs: number;
   /** the largest commit a deploy exports (RACETRACK_MAX_JOB_BYTES / RACETRACK_MAX_JOB_FILES) */
   jobQuota: TreeQuota;
   auth: AuthService;
@@ -67,6 +66,8 @@ export interface PipelineDeps extends ArtifactBuilderDeps {
   deployments: DeploymentStore;
   buildSecretsFor: (name: string) => Record<string, string>;
   audit: AuditLog;
+  /** deploy logs kept per job besides those of its recorded versions (RACETRACK_KEEP_DEPLOY_LOGS) */
+  keepDeployLogs: number;
 }
 
 export class DeployPipeline {
@@ -89,8 +90,6 @@ export class DeployPipeline {
     if (req.preface && logFile.writable) logFile.write(req.preface);
     this.d.deployments.create({ id, jobName: req.jobName, deployedBy: req.deployer.name, logPath, commit: req.source.commit, origin: req.origin });
     const buildDir = join(this.d.dataDir, 'builds', id);
-    let started: InstanceSpec | undefined;
-    let targetName: string | undefined;
     const phase = (name: string, message: string) => {
       this.d.deployments.update(id, { phase: name });
       reporter.phase(message);
@@ -118,7 +117,7 @@ export class DeployPipeline {
       // the first accepted deploy of a name creates its family: the deployer owns it from now on, even if this deploy fails
       this.d.jobs.openFamily(req.jobName, req.deployer);
       const existing = this.d.jobStore.get(req.jobName, manifest.version);
-      if (existing && existing.commit === req.source.commit && existing.status === 'running' && !req.rebuild) {
+      if (existing && existing.commit === req.source.commit && (existing.status === 'running' || existing.status === 'idle') && !req.rebuild) {
         reporter.info(`${req.jobName} ${manifest.version} already serves commit ${req.source.commit.slice(0, 7)}: nothing to do`);
         this.d.deployments.finish(id, 'done');
         rmSync(buildDir, { recursive: true, force: true });
@@ -130,7 +129,7 @@ export class DeployPipeline {
         ]);
       }
 
-      targetName = req.infra ?? manifest.infrastructure_target ?? this.d.defaultInfra;
+      const targetName = req.infra ?? manifest.infrastructure_target ?? this.d.defaultInfra;
       const source = req.infra ? 'infra (push option or --infra)' : manifest.infrastructure_target ? `${found.path}: infrastructure_target` : 'RACETRACK_INFRA';
       const target = this.d.jobs.target(targetName, source);
       this.d.deployments.update(id, { target: targetName });
@@ -146,42 +145,18 @@ export class DeployPipeline {
       });
 
       phase('start', `Starting ${manifest.replicas} replica${manifest.replicas > 1 ? 's' : ''} on ${targetName}`);
-      const spec = this.d.jobs.instanceSpec({ name: req.jobName, version: manifest.version, deploymentId: id, commit: req.source.commit, manifest });
-      started = spec;
-      const upstreams = await target.start(spec, artifact);
-      this.d.jobs.announceStarting({ name: req.jobName, version: manifest.version, upstreams, manifest });
-
-      const probe = readyProbe(artifact);
-      phase('health', probe === 'http' ? 'Waiting for the job\'s server to answer HTTP' : 'Waiting for /live and /ready');
-      await waitReady(upstreams, {
-        timeoutMs: this.d.readyTimeoutMs,
-        probe,
+      const launch = { name: req.jobName, version: manifest.version, deploymentId: id, commit: req.source.commit, manifest, target: targetName, artifact };
+      const upstreams = await this.d.jobs.lifecycle.start(launch, {
+        onStarted: (probe) => phase('health', probe === 'http' ? 'Waiting for the job\'s server to answer HTTP' : 'Waiting for /live and /ready'),
         onWaiting: (what) => reporter.info(what),
-        failed: async () => {
-          const s = await target.status(spec);
-          return s.status === 'error' ? `the job does not start: ${s.detail ?? ''}` : undefined;
-        },
-      }).catch(async (e: Error) => {
-        const tail: string[] = [];
-        for await (const line of target.logs(spec, { tail: 15 })) tail.push(line);
-        throw new RtError(`${req.jobName} ${manifest.version} never became ready: ${e.message.split('\n')[0]}`, { details: ['last log lines:', ...tail] });
       });
-
-      const replaced = existing;
-      this.d.jobs.activate({
-        name: req.jobName,
-        version: manifest.version,
-        commit: req.source.commit,
-        manifest,
+      await this.d.jobs.lifecycle.activate({
+        ...launch,
         jobType: jobType.name,
-        target: targetName,
         upstreams,
         artifact: { ...artifact, buildDir },
         deployedBy: req.deployer.name,
-        deploymentId: id,
       });
-      started = undefined;
-      if (replaced) await this.d.jobs.stopInstance(replaced);
       phase('ready', `${req.jobName} ${manifest.version} is ready`);
       this.d.deployments.finish(id, 'done');
       this.d.audit.record(req.deployer, 'deploy', { job: req.jobName, detail: `${manifest.version} ${req.source.commit.slice(0, 7)} on ${targetName} (${id})` });
@@ -189,10 +164,6 @@ export class DeployPipeline {
     } catch (e) {
       const err = e instanceof RtError ? e : new RtError(`internal error: ${(e as Error).message}`);
       if (!(e instanceof RtError)) log.error({ err: e, job: req.jobName, deployment: id }, 'deploy failed unexpectedly');
-      if (started && targetName) {
-        this.d.jobs.withdrawStarting(started.name, started.version);
-        await this.d.jobs.target(targetName).stop(started).catch(() => {});
-      }
       rmSync(buildDir, { recursive: true, force: true });
       // the edge reports the error to the pusher; the stored log gets it here, before it closes
       new Reporter((text) => logFile.write(text)).error([err.message, ...err.details].join('\n'));
@@ -201,6 +172,7 @@ export class DeployPipeline {
       throw err;
     } finally {
       logFile.end();
+      pruneDeployLogs(this.d.deployments, this.d.jobStore, req.jobName, this.d.keepDeployLogs);
     }
   }
 

@@ -66,7 +66,7 @@ export async function deployTree(deps: TreeDeployDeps, req: TreeDeployRequest, p
       deploymentId: req.deploymentId,
       onAccepted: req.onAccepted,
     }, reporter);
-    deps.jobs.promote(outcome.name, outcome.version);
+    await deps.jobs.promote(outcome.name, outcome.version);
     await git(repoPath, ['update-ref', 'refs/heads/main', commit]);
     return outcome;
   }, waitNotice(reporter, req.jobName)).finally(() => lease.release());

@@ -61,7 +61,7 @@ export class PushDeployer implements PushHandler {
     try {
       if (!outcome) return;
       this.pending.delete(push.id);
-      this.jobs.promote(outcome.name, outcome.version);
+      await this.jobs.promote(outcome.name, outcome.version);
       printUrls(reporter, this.publicUrl(), outcome);
     } finally {
       this.pushEnded(push.id);

@@ -1,4 +1,4 @@
-// `list`, `logs`, `build-logs`, `delete`, `move`, `call`: the jobs of the current remote, through the lifecycle API and pub.
+// `list`, `logs`, `build-logs`, `delete`, `move`, `scale`, `call`: the jobs of the current remote, through the lifecycle API and pub.
 import { Command, InvalidArgumentError } from 'commander';
 import chalk from 'chalk';
 import { formatAge, formatTable } from '../core/format-table.js';
@@ -41,6 +41,15 @@ export function registerJobCommands(program: Command): void {
     .action(async (name: string, opts: { remote?: string; version: string }) => {
       await client(opts).api('DELETE', jobPath(name, opts.version));
       console.log(`deleted ${name} ${opts.version}`);
+    });
+
+  jobCommand(program, 'scale', 'change the replicas of a job version, without a rebuild')
+    .argument('<name>')
+    .requiredOption('--version <version>', 'the exact version to scale')
+    .requiredOption('--replicas <n>', 'how many replicas', wholeNumber)
+    .action(async (name: string, opts: { remote?: string; version: string; replicas: number }) => {
+      const view = await client(opts).api<JobView>('POST', `${jobPath(name, opts.version)}/scale`, { replicas: opts.replicas });
+      console.log(`${view.name} ${view.version}: ${view.replicas} replica(s), ${view.status}`);
     });
 
   jobCommand(program, 'move', 'redeploy a job version on another infrastructure target, then remove the old one')

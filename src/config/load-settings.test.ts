@@ -23,8 +23,20 @@ test('flag beats env beats racetrack.yaml', () => {
 
 test('a bad value names the setting', () => {
   assert.throws(() => loadSettings({}, { RACETRACK_HTTP_PORT: 'eighty' }), /RACETRACK_HTTP_PORT \(--http-port\): "eighty" is not a whole number/);
-  assert.throws(() => loadSettings({}, { RACETRACK_INFRA: 'mars' }), /RACETRACK_INFRA .*"mars" is not one of local, docker, kubernetes/);
+  assert.throws(() => loadSettings({}, { RACETRACK_INFRA: 'Mars!' }), /RACETRACK_INFRA .*"Mars!" is not a target name/);
   assert.throws(() => loadSettings({}, { RACETRACK_AUTH_REQUIRED: 'maybe' }), /is not true or false/);
   // 0 is no limit to the engine
   assert.throws(() => loadSettings({}, { RACETRACK_DOCKER_PIDS_LIMIT: '0' }), /RACETRACK_DOCKER_PIDS_LIMIT \(--docker-pids-limit\): "0" is not a whole number of at least 1/);
+});
+
+test('operations settings: durations with units or off, counts; defaults off, all, 10 min', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-cfg-'));
+  const d = loadSettings({}, { RACETRACK_DATA_DIR: dir });
+  assert.deepEqual([d.idleStopAfterMs, d.keepVersions, d.rollbackWindowMs, d.keepDeployLogs], [0, 0, 600_000, 20]);
+  writeFileSync(join(dir, 'racetrack.yaml'), 'idle_stop_after: 15m\nkeep_versions: 3\n');
+  const s = loadSettings({}, { RACETRACK_DATA_DIR: dir, RACETRACK_ROLLBACK_WINDOW: '90s' });
+  assert.deepEqual([s.idleStopAfterMs, s.keepVersions, s.rollbackWindowMs], [900_000, 3, 90_000]);
+  assert.equal(loadSettings({}, { RACETRACK_DATA_DIR: dir, RACETRACK_IDLE_STOP_AFTER: 'off' }).idleStopAfterMs, 0);
+  assert.throws(() => loadSettings({}, { RACETRACK_IDLE_STOP_AFTER: 'soon' }), /RACETRACK_IDLE_STOP_AFTER \(--idle-stop-after\): "soon" is not a duration/);
+  assert.throws(() => loadSettings({}, { RACETRACK_KEEP_VERSIONS: '-1' }), /RACETRACK_KEEP_VERSIONS \(--keep-versions\)/);
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../core/parse-duration.js';
 
 export interface Settings {
   /**
@@ -14,7 +15,8 @@ export interface Settings {
   bind: string;
   httpPort: number;
   sshPort: number;
-  infra: 'local' | 'docker' | 'kubernetes';
+  /** the default infrastructure target's name (the target registry says at start whether it exists) */
+  infra: string;
   /** undefined until the listener knows its port; see publicUrlFor */
   publicUrl?: string;
   authRequired: boolean;
@@ -64,6 +66,14 @@ export interface Settings {
   remoteSshKey?: string;
   /** host uids sandboxed local jobs run as when the server is root, one per running job */
   localSandboxUids: { first: number; last: number };
+  /** ms without calls after which a version is stopped until its next call; 0 = never */
+  idleStopAfterMs: number;
+  /** newest versions of each job kept running besides latest and pinned ones; 0 = all */
+  keepVersions: number;
+  /** deploy logs kept per job besides those of its recorded versions */
+  keepDeployLogs: number;
+  /** how long after its promotion a failing `latest` is rolled back, in ms */
+  rollbackWindowMs: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -97,6 +107,10 @@ const KEYS = {
   asyncMaxBytesPerCaller: { env: 'RACETRACK_ASYNC_MAX_BYTES_PER_CALLER', key: 'async_max_bytes_per_caller' },
   localSandbox: { env: 'RACETRACK_LOCAL_SANDBOX', key: 'local_sandbox' },
   localSandboxUids: { env: 'RACETRACK_LOCAL_SANDBOX_UIDS', key: 'local_sandbox_uids' },
+  idleStopAfterMs: { env: 'RACETRACK_IDLE_STOP_AFTER', key: 'idle_stop_after' },
+  keepVersions: { env: 'RACETRACK_KEEP_VERSIONS', key: 'keep_versions' },
+  rollbackWindowMs: { env: 'RACETRACK_ROLLBACK_WINDOW', key: 'rollback_window' },
+  keepDeployLogs: { env: 'RACETRACK_KEEP_DEPLOY_LOGS', key: 'keep_deploy_logs' },
   fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
   remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
 } as const;
@@ -123,7 +137,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     bind: raw('bind') ?? '127.0.0.1',
     httpPort: port('httpPort', raw('httpPort') ?? '7002'),
     sshPort: port('sshPort', raw('sshPort') ?? '2222'),
-    infra: oneOf('infra', raw('infra') ?? 'local', ['local', 'docker', 'kubernetes'] as const),
+    infra: targetName('infra', raw('infra') ?? 'local'),
     publicUrl: raw('publicUrl')?.replace(/\/+$/, ''),
     authRequired: bool('authRequired', raw('authRequired') ?? 'true'),
     adminToken: raw('adminToken') || undefined,
@@ -150,6 +164,10 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     asyncMaxBytesPerCaller: int('asyncMaxBytesPerCaller', raw('asyncMaxBytesPerCaller') ?? String(100 * 1024 * 1024)),
     localSandbox: bool('localSandbox', raw('localSandbox') ?? 'on'),
     localSandboxUids: uidRange('localSandboxUids', raw('localSandboxUids') ?? '2000000000-2000099999'),
+    idleStopAfterMs: duration('idleStopAfterMs', raw('idleStopAfterMs') ?? 'off'),
+    keepVersions: int('keepVersions', raw('keepVersions') ?? '0'),
+    rollbackWindowMs: duration('rollbackWindowMs', raw('rollbackWindowMs') ?? '10m'),
+    keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
     fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
     remoteSshKey: raw('remoteSshKey') || undefined,
   };
@@ -174,6 +192,11 @@ function int(name: SettingName, v: string, min = 0): number {
   return n;
 }
 
+/** a duration such as 90s or 15m; `off` (or 0) is 0 */
+function duration(name: SettingName, v: string): number {
+  return /^off$/i.test(v) ? 0 : parseDuration(v, flagName(name));
+}
+
 function port(name: SettingName, v: string): number {
   const n = int(name, v);
   if (n > 65535) throw new UsageError(`${flagName(name)}: ${n} is not a port (0-65535)`);
@@ -193,7 +216,7 @@ function uidRange(name: SettingName, v: string): { first: number; last: number }
   return { first, last };
 }
 
-function oneOf<T extends string>(name: SettingName, v: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new UsageError(`${flagName(name)}: "${v}" is not one of ${allowed.join(', ')}`);
+function targetName(name: SettingName, v: string): string {
+  if (/^[a-z][a-z0-9-]{0,62}$/.test(v)) return v;
+  throw new UsageError(`${flagName(name)}: "${v}" is not a target name (such as local, docker, kubernetes)`);
 }

@@ -26,6 +26,8 @@ export class PlatformMetrics {
   readonly #wakes = new Counter('racetrack_wakes_total', 'Idle job versions started again by a call, by job.', ['job']);
   readonly #wakeDuration = new Histogram('racetrack_wake_duration_seconds', 'Time from the call that wakes an idle version to the version being ready, by job.', ['job'], WAKE_BUCKETS);
   readonly #rollbacks = new Counter('racetrack_rollbacks_total', 'Times latest returned to the previous running version after the promoted one turned error, by job.', ['job']);
+  readonly #wakeFailures = new Counter('racetrack_wake_failures_total', 'Wakes of idle job versions that did not become ready, by job.', ['job']);
+  readonly #retired = new Counter('racetrack_retired_versions_total', 'Job versions stopped by retention (RACETRACK_KEEP_VERSIONS), by job.', ['job']);
 
   deployFinished(result: DeployResult, seconds: number): void {
     this.#deploys.inc({ result });
@@ -58,10 +60,18 @@ export class PlatformMetrics {
     this.#rollbacks.inc({ job });
   }
 
+  wakeFailed(job: string): void {
+    this.#wakeFailures.inc({ job });
+  }
+
+  retired(job: string): void {
+    this.#retired.inc({ job });
+  }
+
   render(): string {
     const families = [
       this.#deploys, this.#deployDuration, this.#phaseDuration, this.#cacheHits, this.#cacheMisses, this.#pushes,
-      this.#idleStops, this.#wakes, this.#wakeDuration, this.#rollbacks,
+      this.#idleStops, this.#wakes, this.#wakeDuration, this.#rollbacks, this.#wakeFailures, this.#retired,
     ];
     return `${families.flatMap((f) => f.render()).join('\n')}\n`;
   }

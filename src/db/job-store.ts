@@ -1,5 +1,5 @@
 // Job families and their versions.
-import { and, eq, desc } from 'drizzle-orm';
+import { and, eq, desc, gt, isNull, or } from 'drizzle-orm';
 import type { Db } from './open-database.js';
 import { jobs, jobVersions, secrets } from './schema.js';
 import type { JobVersion, JobVersionStatus } from './types.js';
@@ -23,6 +23,11 @@ const toVersion = (r: Row): JobVersion => ({
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
   lastCallAt: r.lastCallAt,
+  replicas: r.replicas,
+  idleAfterMs: r.idleAfterMs,
+  pinned: r.pinned,
+  promotedAt: r.promotedAt,
+  rolledBack: r.rolledBack,
 });
 
 export interface NewJobVersion {
@@ -60,6 +65,13 @@ export function jobStore(db: Db) {
         : q.orderBy(jobVersions.name, desc(jobVersions.createdAt)).all();
       return rows.map(toVersion);
     },
+    /** running versions that may idle: with their own delay, or following the server's when it has one */
+    idleCandidates(serverDefaultOn: boolean): JobVersion[] {
+      const own = gt(jobVersions.idleAfterMs, 0);
+      return db.select().from(jobVersions)
+        .where(and(eq(jobVersions.status, 'running'), serverDefaultOn ? or(own, isNull(jobVersions.idleAfterMs)) : own))
+        .all().map(toVersion);
+    },
     get(name: string, version: string): JobVersion | undefined {
       const r = db.select().from(jobVersions).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).get();
       return r && toVersion(r);
@@ -78,8 +90,9 @@ export function jobStore(db: Db) {
         updatedAt: now,
       };
       db.insert(jobVersions).values(values)
-        // a replaced version keeps its place as latest, so a forced re-deploy or a move never un-routes it
-        .onConflictDoUpdate({ target: [jobVersions.name, jobVersions.version], set: { ...values, promoted: undefined, lastCallAt: null } })
+        // a replaced version keeps its place as latest, so a forced re-deploy or a move never un-routes it; its pin and
+        // idle setting stay, replicas follow the manifest again
+        .onConflictDoUpdate({ target: [jobVersions.name, jobVersions.version], set: { ...values, promoted: undefined, lastCallAt: null, replicas: null, rolledBack: null } })
         .run();
     },
     setStatus(name: string, version: string, status: JobVersionStatus, fields: { upstreams?: string[]; error?: string | null } = {}): void {
@@ -91,7 +104,18 @@ export function jobStore(db: Db) {
       }).where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
     },
     promote(name: string, version: string): void {
-      db.update(jobVersions).set({ promoted: true, updatedAt: Date.now() })
+      const now = Date.now();
+      db.update(jobVersions).set({ promoted: true, promotedAt: now, updatedAt: now })
+        .where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+    /** `latest` left this version (a rollback): it serves its exact URL only, saying why */
+    rollBack(name: string, version: string, why: string): void {
+      db.update(jobVersions).set({ promoted: false, rolledBack: why, updatedAt: Date.now() })
+        .where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
+    },
+    /** operator settings of one version: replicas (`jobs scale`), idle delay (`jobs idle`), pin (`jobs pin`) */
+    configure(name: string, version: string, fields: { replicas?: number; idleAfterMs?: number | null; pinned?: boolean }): void {
+      db.update(jobVersions).set({ ...fields, updatedAt: Date.now() })
         .where(and(eq(jobVersions.name, name), eq(jobVersions.version, version))).run();
     },
     touchLastCall(name: string, version: string, at: number): void {

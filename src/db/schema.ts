@@ -78,6 +78,16 @@ export const jobVersions = sqliteTable('job_versions', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   lastCallAt: integer('last_call_at'),
+  /** `jobs scale`: replicas that override the manifest's until the next deploy of this version */
+  replicas: integer('replicas'),
+  /** `jobs idle`: this version's idle-stop delay in ms, 0 = never; null follows RACETRACK_IDLE_STOP_AFTER */
+  idleAfterMs: integer('idle_after_ms'),
+  /** `jobs pin`: retention never stops it */
+  pinned: integer('pinned', { mode: 'boolean' }).notNull().default(false),
+  /** when `latest` could first move to it (post-receive): the rollback window counts from here */
+  promotedAt: integer('promoted_at'),
+  /** set when `latest` was rolled back from this version: to which, when, why */
+  rolledBack: text('rolled_back'),
 }, (t) => [uniqueIndex('job_versions_name_version').on(t.name, t.version)]);
 
 export const deployments = sqliteTable('deployments', {

@@ -1,7 +1,8 @@
 // Domain types handed out by src/db; callers never see drizzle rows.
 import type { Manifest } from '../manifest/index.js';
 
-export type JobVersionStatus = 'starting' | 'running' | 'error' | 'lost' | 'orphaned' | 'stopped';
+/** `idle`: stopped for want of calls, started again by the next one; `stopped`: retired by retention */
+export type JobVersionStatus = 'starting' | 'running' | 'error' | 'lost' | 'orphaned' | 'stopped' | 'idle';
 export type DeploymentStatus = 'in_progress' | 'done' | 'failed';
 
 export interface User {
@@ -58,6 +59,14 @@ export interface JobVersion {
   deploymentId: string;
   createdAt: number;
   updatedAt: number;
+  /** replicas set by `jobs scale` (null: the manifest's) */
+  replicas: number | null;
+  /** idle-stop delay set by `jobs idle` in ms, 0 = never (null: RACETRACK_IDLE_STOP_AFTER) */
+  idleAfterMs: number | null;
+  pinned: boolean;
+  promotedAt: number | null;
+  /** why and to what `latest` was rolled back from this version, if it was */
+  rolledBack: string | null;
   lastCallAt: number | null;
 }
 

@@ -2,5 +2,5 @@ export type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, In
 export { TargetRegistry } from './registry.js';
 export { LocalTarget } from './local/local-target.js';
 export { LocalSandbox } from './local/sandbox/index.js';
-export { waitReady, splitHostPort, readyProbe, type ReadyProbe } from './wait-ready.js';
+export { readyProbe } from './ready-probe.js';
 export { freePort } from './free-port.js';

@@ -1,12 +1,12 @@
 // The one contract every InfrastructureTarget keeps (local, docker, the fake; kubernetes next), run by each target's
-// own test file: start → ready replicas on their upstreams → status, list, logs → stop → gone.
+// own test file: start → ready replicas on their upstreams → status, list, logs → scale → stop → gone.
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Artifact } from '../jobtypes/index.js';
 import type { InfrastructureTarget, InstanceSpec } from './types.js';
-import { waitReady } from './wait-ready.js';
+import { waitReady } from '../core/wait-ready.js';
 
 export interface TargetUnderTest {
   target: InfrastructureTarget;
@@ -57,6 +57,20 @@ export function runTargetContract(label: string, make: () => Promise<TargetUnder
     test('an artifact of a kind the target does not run is refused, naming the kind', async () => {
       const other = { ...spec, deploymentId: `${spec.deploymentId}-foreign`, replicas: 1 };
       await assert.rejects(t.target.start(other, t.foreign), new RegExp(t.foreign.kind));
+    });
+
+    test('scale keeps the first replicas, adds ready ones, and stops the removed ones', async () => {
+      const grown = await t.target.scale(spec, 3);
+      assert.equal(grown.length, 3);
+      assert.deepEqual(grown.slice(0, 2), upstreams);
+      await waitReady([grown[2]!], { timeoutMs: opts.readyTimeoutMs ?? 30_000 });
+      const shrunk = await t.target.scale(spec, 1);
+      assert.deepEqual(shrunk, [upstreams[0]]);
+      for (const up of grown.slice(1)) assert.equal(await connects(up), false, `${up} still accepts connections after the scale-down`);
+      await waitFor(async () => (await t.target.status(spec)).status === 'running');
+      upstreams = shrunk;
+      const missing = { ...spec, deploymentId: `${spec.deploymentId}-missing` };
+      await assert.rejects(t.target.scale(missing, 2), /does not run/);
     });
 
     test('stop ends every replica: status lost, not listed, upstreams refuse connections', async () => {

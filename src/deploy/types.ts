@@ -39,6 +39,14 @@ export interface InfrastructureTarget {
   /** process targets: where a job's build steps run (the job folder and writableDirs writable, the build's environment only) */
   confineBuild?(job: string, jobDir: string, onOutput: (text: string) => void, writableDirs?: string[]): ConfinedBuild;
   start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]>;
+  /**
+   * Changes how many replicas a started instance has, without a rebuild (`jobs scale`). Keeps the first
+   * min(old, replicas) replicas and their upstreams, in order; new ones are appended and started (the caller waits
+   * for their readiness); removed ones are stopped (the caller has taken them off the route first). Resolves with
+   * every upstream, in order. Rejects when the target runs no such instance. Kubernetes: the Deployment's replicas;
+   * scale to 0 is never asked (an idle version is stopped with stop()).
+   */
+  scale(ref: InstanceRef, replicas: number): Promise<Upstream[]>;
   stop(ref: InstanceRef): Promise<void>;
   status(ref: InstanceRef): Promise<InstanceState>;
   logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string>;

@@ -39,6 +39,11 @@ export class JobLocks {
     };
   }
 
+  /** whether someone holds or waits for NAME's lock now (a deploy in progress) */
+  isHeld(name: string): boolean {
+    return this.tails.has(name);
+  }
+
   /** Runs fn holding NAME's lock. */
   async with<T>(name: string, fn: () => Promise<T>, onWait?: () => void): Promise<T> {
     const release = await this.acquire(name, onWait);

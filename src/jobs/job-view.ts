@@ -20,10 +20,16 @@ export interface JobView {
   replicas: number;
   resources: Record<string, string>;
   error: string | null;
+  /** ms without calls after which it is stopped (status `idle`) until the next call; 0 = never */
+  idle_stop_after_ms: number;
+  /** retention (RACETRACK_KEEP_VERSIONS) never stops it */
+  pinned: boolean;
+  /** why and to what `latest` was rolled back from this version, if it was */
+  rolled_back: string | null;
   manifest: unknown;
 }
 
-export function jobView(v: JobVersion, publicUrl: string, latestVersion?: string): JobView {
+export function jobView(v: JobVersion, publicUrl: string, latestVersion: string | undefined, idleAfterMs: number): JobView {
   return {
     name: v.name,
     version: v.version,
@@ -39,9 +45,12 @@ export function jobView(v: JobVersion, publicUrl: string, latestVersion?: string
     latest: latestVersion === v.version,
     url: `${publicUrl}/pub/job/${v.name}/${v.version}/`,
     upstreams: v.upstreams,
-    replicas: v.manifest.replicas,
+    replicas: v.replicas ?? v.manifest.replicas,
     resources: v.manifest.resources as Record<string, string>,
     error: v.error,
+    idle_stop_after_ms: idleAfterMs,
+    pinned: v.pinned,
+    rolled_back: v.rolledBack,
     manifest: v.manifest,
   };
 }

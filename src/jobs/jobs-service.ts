@@ -1,23 +1,20 @@
-// The jobs service: what runs where. Keeps SQLite, the targets and the gateway's route table in step.
+// The jobs service: what is deployed, who may see and change it, and a job family's life. A version's own life
+// (start, idle, wake, scale, withdraw…) belongs to the VersionLifecycle it holds; every face calls through here.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobStore, JobVersion, JobVersionStatus } from '../db/index.js';
+import type { JobStore, JobVersion } from '../db/index.js';
 import { subjectRef, type AuthService, type Subject } from '../auth/index.js';
-import { readyProbe, waitReady, type InfrastructureTarget, type InstanceRef, type InstanceSpec, type InstanceState, type TargetRegistry } from '../deploy/index.js';
-import type { RouteTable, RouteVersion } from '../router/index.js';
-import { JobNotFoundError, RtError } from '../core/errors.js';
+import type { InfrastructureTarget, InstanceRef, InstanceSpec, TargetRegistry } from '../deploy/index.js';
+import type { RouteTable } from '../router/index.js';
+import { JobNotFoundError, UsageError } from '../core/errors.js';
 import { killProcessesUnder } from '../core/kill-processes-under.js';
+import { formatDuration } from '../core/parse-duration.js';
+import type { PlatformMetrics } from '../core/platform-metrics.js';
 import type { AuditLog } from '../audit/index.js';
-import { logger } from '../core/log.js';
-import type { Artifact } from '../jobtypes/index.js';
-import type { Manifest } from '../manifest/index.js';
+import { MAX_REPLICAS } from '../manifest/index.js';
 import { jobEnv } from './job-env.js';
 import { jobView, type JobView } from './job-view.js';
-import { JobLocks } from './job-lock.js';
-
-const log = logger('rt:jobs');
-/** how long a replaced or deleted instance keeps running after its route is gone */
-const ROUTE_SWITCH_GRACE_MS = 300;
+import { VersionLifecycle, type LifecyclePolicy, type SpecSource } from './version-lifecycle.js';
 
 export interface JobsServiceDeps {
   store: JobStore;
@@ -31,14 +28,26 @@ export interface JobsServiceDeps {
   secretsFor: (name: string) => Record<string, string>;
   readyTimeoutMs: number;
   audit: AuditLog;
+  policy: LifecyclePolicy;
+  metrics: PlatformMetrics;
   /** told when a family ended (its last version is gone): its git history goes too, so a new family starts clean */
   onFamilyEnded?: (name: string) => void;
 }
 
 export class JobsService {
-  readonly locks = new JobLocks();
+  readonly lifecycle: VersionLifecycle;
 
-  constructor(private readonly d: JobsServiceDeps) {}
+  constructor(private readonly d: JobsServiceDeps) {
+    this.lifecycle = new VersionLifecycle({
+      store: d.store, targets: d.targets, audit: d.audit, readyTimeoutMs: d.readyTimeoutMs, policy: d.policy, metrics: d.metrics,
+      specOf: (v) => this.instanceSpec(v),
+    });
+  }
+
+  /** one deploy, delete or change of a job at a time */
+  get locks() {
+    return this.lifecycle.locks;
+  }
 
   /** Newest version per job (or every version with all), newest first within a job; only readable ones with readableBy. */
   list(opts: { all?: boolean; readableBy?: Subject } = {}): JobVersion[] {
@@ -51,7 +60,7 @@ export class JobsService {
 
   /** How a version is shown on every face, with its URL and whether `latest` points at it. */
   view(v: JobVersion): JobView {
-    return jobView(v, this.d.publicUrl(), this.latestVersion(v.name));
+    return jobView(v, this.d.publicUrl(), this.latestVersion(v.name), this.lifecycle.idleAfterOf(v));
   }
 
   /** Instances found on a target that no version records (a container left by a lost database, say). */
@@ -94,12 +103,12 @@ export class JobsService {
     return new JobNotFoundError(name, this.d.store.versions(name).length ? version : undefined);
   }
 
-  instanceSpec(v: { name: string; version: string; deploymentId: string; commit: string; manifest: Manifest }, deployedAt = Date.now()): InstanceSpec {
+  private instanceSpec(v: SpecSource, deployedAt = Date.now()): InstanceSpec {
     return {
       name: v.name,
       version: v.version,
       deploymentId: v.deploymentId,
-      replicas: v.manifest.replicas,
+      replicas: v.replicas ?? v.manifest.replicas,
       resources: v.manifest.resources,
       env: jobEnv({
         name: v.name,
@@ -118,26 +127,9 @@ export class JobsService {
     return this.d.targets.get(name, source);
   }
 
-  /** A first deploy of NAME VERSION has started: calls to that exact version get 503 (starting), not 404. */
-  announceStarting(v: { name: string; version: string; upstreams: string[]; manifest: Manifest }): void {
-    if (this.d.store.get(v.name, v.version)) return; // a version that serves keeps serving until replaced
-    this.d.routes.upsert({ name: v.name, version: v.version, status: 'starting', upstreams: v.upstreams, publicEndpoints: v.manifest.public_endpoints, promoted: false });
-  }
-
-  /** The deploy announced by announceStarting failed: unless a recorded version serves under that name, it is gone. */
-  withdrawStarting(name: string, version: string): void {
-    if (!this.d.store.get(name, version)) this.d.routes.remove(name, version);
-  }
-
-  /** A version became ready: record it, and route exact-version calls to it (latest moves on promote). */
-  activate(v: Omit<JobVersion, 'promoted' | 'error' | 'createdAt' | 'updatedAt' | 'lastCallAt' | 'status'>): void {
-    this.d.store.put({ ...v, status: 'running' });
-    this.d.routes.upsert(this.routeOf(this.d.store.get(v.name, v.version)!));
-  }
-
-  promote(name: string, version: string): void {
-    this.d.store.promote(name, version);
-    this.d.routes.upsert(this.routeOf(this.d.store.get(name, version)!));
+  /** post-receive (or an upload) made NAME VERSION a candidate for `latest` */
+  promote(name: string, version: string): Promise<void> {
+    return this.lifecycle.promote(name, version);
   }
 
   /** Runtime log lines of NAME VERSION: the last `tail`, then new ones with follow. */
@@ -170,11 +162,46 @@ export class JobsService {
   }
 
   private async remove(subject: Subject, v: JobVersion): Promise<void> {
-    this.d.routes.remove(v.name, v.version);
-    this.d.store.delete(v.name, v.version);
-    await this.stopInstance(v);
-    await this.d.targets.get(v.target).purge(v);
+    await this.lifecycle.withdraw(v);
     this.d.audit.record(subject, 'job.delete', { job: v.name, detail: v.version });
+  }
+
+  // ---- operations on one version (CONTRACT §15), each needing deploy_job on the job
+
+  /** `jobs scale`: replicas now, no rebuild; an idle or stopped version starts with them next time. */
+  async scale(subject: Subject, name: string, version: string, replicas: number): Promise<JobVersion> {
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) throw new UsageError(`replicas: must be a whole number from 1 to ${MAX_REPLICAS}, not ${replicas}`);
+    return this.#change(subject, name, version, 'job.scale', `replicas ${replicas}`, (v) => this.lifecycle.scale(v, replicas));
+  }
+
+  /** `jobs idle`: stop after this long without calls (ms), 0 = never, null = the server's RACETRACK_IDLE_STOP_AFTER. */
+  async setIdle(subject: Subject, name: string, version: string, afterMs: number | null): Promise<JobVersion> {
+    const detail = afterMs === null ? 'server default' : afterMs === 0 ? 'off' : formatDuration(afterMs);
+    return this.#change(subject, name, version, 'job.idle', `idle stop ${detail}`, async (v) => this.d.store.configure(v.name, v.version, { idleAfterMs: afterMs }));
+  }
+
+  /** `jobs pin`: retention never stops a pinned version. */
+  async pin(subject: Subject, name: string, version: string, pinned: boolean): Promise<JobVersion> {
+    return this.#change(subject, name, version, pinned ? 'job.pin' : 'job.unpin', pinned ? 'pinned' : 'unpinned', async (v) => {
+      this.d.store.configure(v.name, v.version, { pinned });
+      if (!pinned) await this.lifecycle.applyRetention(name); // unpinned, it may be one too many now
+    });
+  }
+
+  async #change(subject: Subject, name: string, version: string, action: string, detail: string, fn: (v: JobVersion) => Promise<void>): Promise<JobVersion> {
+    this.d.auth.require(subject, 'deploy_job', name);
+    return this.locks.with(name, async () => {
+      const v = this.d.store.get(name, version);
+      if (!v) throw this.notFound(name, version);
+      try {
+        await fn(v);
+      } catch (e) {
+        this.d.audit.record(subject, action, { job: name, detail: `${version} ${detail}: ${(e as Error).message}`, ok: false });
+        throw e;
+      }
+      this.d.audit.record(subject, action, { job: name, detail: `${version} ${detail}` });
+      return this.d.store.get(name, version)!;
+    });
   }
 
   // ---- job families: a name's life from its first accepted deploy to the deletion of its last version
@@ -203,17 +230,6 @@ export class JobsService {
     this.d.audit.record(actor, 'job.family.end', { job: name, detail: 'its token is revoked; its grants, secrets and repository are removed' });
   }
 
-  /**
-   * Stop an instance whose routes are already gone, and remove its build folder. Calls the gateway sent
-   * just before the switch still reach it; the job's own SIGTERM drain answers those in flight.
-   */
-  async stopInstance(v: { name: string; version: string; deploymentId: string; target: string; artifact: Record<string, unknown> }): Promise<void> {
-    await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
-    await this.d.targets.get(v.target).stop(v);
-    const buildDir = v.artifact.buildDir;
-    if (typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });
-  }
-
   /** Build folders no version uses (left by a deploy a crash interrupted) are removed at start. */
   pruneBuilds(buildsDir: string): void {
     const inUse = new Set(this.d.store.versions().map((v) => v.artifact.buildDir));
@@ -226,61 +242,7 @@ export class JobsService {
   }
 
   /** After a start: bring back every version that was running, on its target, without rebuilding. */
-  async restoreAll(): Promise<void> {
-    const versions = this.d.store.versions();
-    const running = new Map<string, InstanceRef[]>();
-    for (const t of this.d.targets.all()) running.set(t.name, await t.list());
-    await Promise.all(versions.map(async (v) => {
-      const target = this.d.targets.get(v.target);
-      const adopted = running.get(v.target)?.some((r) => r.deploymentId === v.deploymentId);
-      try {
-        const upstreams = adopted ? v.upstreams : await target.start(this.instanceSpec(v), storedArtifact(v));
-        this.d.store.setStatus(v.name, v.version, 'starting', { upstreams, error: null });
-        await waitReady(upstreams, { timeoutMs: this.d.readyTimeoutMs, probe: readyProbe(v.artifact as unknown as Artifact) });
-        this.d.store.setStatus(v.name, v.version, 'running');
-      } catch (e) {
-        log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not restore');
-        this.d.store.setStatus(v.name, v.version, 'error', { error: (e as Error).message });
-      }
-    }));
-    this.d.routes.replaceAll(this.d.store.versions().map((v) => this.routeOf(v)));
+  restoreAll(): Promise<void> {
+    return this.lifecycle.restoreAll();
   }
-
-  /** A target reports a change of its own (crash, restart, readiness). */
-  onInstanceState(ref: InstanceRef, state: InstanceState): void {
-    const v = this.d.store.get(ref.name, ref.version);
-    if (!v || v.deploymentId !== ref.deploymentId) return;
-    const status: JobVersionStatus = state.status;
-    if (status === v.status) return;
-    this.d.store.setStatus(v.name, v.version, status, { error: state.detail ?? null });
-    this.d.routes.upsert(this.routeOf({ ...v, status }));
-  }
-
-  routeOf(v: JobVersion): RouteVersion {
-    return {
-      name: v.name,
-      version: v.version,
-      status: v.status === 'orphaned' ? 'lost' : v.status,
-      upstreams: v.upstreams,
-      publicEndpoints: v.manifest.public_endpoints,
-      promoted: v.promoted,
-      ...frontedBy(v.artifact),
-    };
-  }
-}
-
-/** A job the platform fronts, as its artifact says: docker-proxy (the gateway maps its paths), a static site (it serves the folder). */
-function frontedBy(stored: Record<string, unknown>): Pick<RouteVersion, 'proxyMode' | 'staticRoot'> {
-  const artifact = stored as unknown as Artifact;
-  if (artifact.kind === 'static') return { staticRoot: artifact.root };
-  return artifact.kind === 'image' && artifact.proxy ? { proxyMode: artifact.proxy.mode } : {};
-}
-
-/** The artifact a version was built into; a version built before artifacts had a kind must be built again. */
-function storedArtifact(v: JobVersion): Artifact {
-  const artifact = v.artifact as unknown as Artifact;
-  if (typeof artifact.kind !== 'string') {
-    throw new RtError(`${v.name} ${v.version} was built by an older Racetrack: redeploy it (ssh … jobs redeploy ${v.name} ${v.version})`);
-  }
-  return artifact;
 }

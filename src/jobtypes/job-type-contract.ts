@@ -11,7 +11,7 @@ import { Reporter } from '../core/reporter.js';
 import { runProcess } from '../core/run-process.js';
 import { listenerFd, listenerPort, openListener } from '../core/open-listener.js';
 import { loadManifest } from '../manifest/index.js';
-import { waitReady } from '../deploy/wait-ready.js';
+import { waitReady } from '../core/wait-ready.js';
 import type { BuildContext, BuildRunner, JobType } from './types.js';
 import { LISTEN_FD } from './types.js';
 

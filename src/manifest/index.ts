@@ -1,5 +1,5 @@
 // The manifest capability: parse, merge and validate job.yaml; find it in a commit; the job-name and quantity rules.
-export type { InfrastructureTargetName, Manifest, ManifestResult, ParseManifestOptions } from './types.js';
+export type { Manifest, ManifestResult, ParseManifestOptions } from './types.js';
 export { MAX_MANIFEST_BYTES } from './read-yaml-mapping.js';
 export { parseManifest } from './parse-manifest.js';
 export { loadManifest } from './load-manifest.js';
@@ -11,3 +11,4 @@ export { resourceName } from './resource-name.js';
 export { parseMemoryQuantity } from './parse-memory-quantity.js';
 export { parseCpuQuantity } from './parse-cpu-quantity.js';
 export { isJobVersion } from './is-job-version.js';
+export { MAX_REPLICAS } from './validate-manifest.js';

@@ -174,7 +174,7 @@ version: 1.0
 replicas: 99
 runtime_env: {PORT: 80}
 resources: {memory_max: lots}
-infrastructure_target: aws
+infrastructure_target: AWS
 extra: 1
 `);
     assert.deepEqual(errors.map((e) => e.field).sort(), [
@@ -297,7 +297,7 @@ extra: 1
 
   test('infrastructure_target is local, docker or kubernetes', () => {
     assert.equal(manifestOf(`${MINIMAL}infrastructure_target: kubernetes\n`).manifest.infrastructure_target, 'kubernetes');
-    assert.equal(errorOn(`${MINIMAL}infrastructure_target: aws\n`, 'infrastructure_target'), '"aws" is not one of local, docker, kubernetes');
+    assert.equal(errorOn(`${MINIMAL}infrastructure_target: AWS!\n`, 'infrastructure_target'), '"AWS!" is not a target name (such as local, docker, kubernetes)');
   });
 
   test('system_dependencies is a list of Debian package names', () => {

@@ -1,7 +1,6 @@
 // The typed job.yaml (CONTRACT §3) and the shapes parseManifest hands back.
 import type { FieldError } from '../core/errors.js';
 
-export type InfrastructureTargetName = 'local' | 'docker' | 'kubernetes';
 
 export interface Manifest {
   name: string;
@@ -19,7 +18,8 @@ export interface Manifest {
   public_endpoints: string[];
   replicas: number;
   resources: { memory_min?: string; memory_max?: string; cpu_min?: string; cpu_max?: string };
-  infrastructure_target?: InfrastructureTargetName;
+  /** a target's name: the server's target registry says which exist */
+  infrastructure_target?: string;
   system_dependencies: string[];
 }
 

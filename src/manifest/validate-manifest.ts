@@ -8,7 +8,7 @@ import { parseJobtype } from './parse-jobtype.js';
 import { quote } from './quote.js';
 import type { SourceOf } from './read-yaml-mapping.js';
 import { JOBTYPE_EXTRA_FIELDS, resolveJobtypeExtra, type JobtypeRef } from './resolve-jobtype-extra.js';
-import type { InfrastructureTargetName, Manifest, ManifestResult, ParseManifestOptions } from './types.js';
+import type { Manifest, ManifestResult, ParseManifestOptions } from './types.js';
 import { validateEnv } from './validate-env.js';
 import { validateResources } from './validate-resources.js';
 
@@ -21,8 +21,9 @@ const FIELDS = [
 const IGNORED_RACETRACK_FIELDS: Readonly<Record<string, string>> = {
   image_type: 'image_type is ignored: the job type decides how the image is built',
 };
-const INFRASTRUCTURE_TARGETS: readonly InfrastructureTargetName[] = ['local', 'docker', 'kubernetes'];
-const MAX_REPLICAS = 50;
+/** a target's name; which targets exist is the server's registry's to say, at deploy */
+const TARGET_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const MAX_REPLICAS = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 
@@ -189,12 +190,12 @@ function checkReplicas(f: Findings, value: unknown): number | undefined {
   return undefined;
 }
 
-function checkTarget(f: Findings, value: unknown): InfrastructureTargetName | undefined {
+function checkTarget(f: Findings, value: unknown): string | undefined {
   const text = f.string(['infrastructure_target'], value);
   if (text === undefined) return undefined;
-  const target = INFRASTRUCTURE_TARGETS.find((t) => t === text);
-  if (!target) f.error(['infrastructure_target'], `${quote(text)} is not one of ${INFRASTRUCTURE_TARGETS.join(', ')}`);
-  return target;
+  if (TARGET_NAME.test(text)) return text;
+  f.error(['infrastructure_target'], `${quote(text)} is not a target name (such as local, docker, kubernetes)`);
+  return undefined;
 }
 
 function checkSystemDependencies(f: Findings, value: unknown): string[] {

@@ -128,6 +128,7 @@ let gateway: Gateway;
 let front: http.Server;
 let base: string;
 const calls: string[] = [];
+const wakes: string[] = [];
 
 function route(name: string, version: string, upstreams: string[], over: Partial<RouteVersion> = {}): RouteVersion {
   return { name, version, status: 'running', upstreams, publicEndpoints: [], promoted: true, ...over };
@@ -158,13 +159,25 @@ before(async () => {
     route('closing', '1.0.0', [addr(closing)]),
     route('closing', '2.0.0', [addr(closingPost)]),
     route('booting', '0.1.0', [addr(replicaA)], { status: 'starting', promoted: false }),
+    route('sleepy', '1.0.0', [], { status: 'idle' }),
+    route('broken', '1.0.0', [], { status: 'idle' }),
   ]);
   gateway = createGateway({
     routes,
     authorizer,
     authRequired: true,
     asyncTasks: new InMemoryAsyncTaskStore(),
-    onCall: (name, version) => calls.push(`${name}@${version}`),
+    onCall: (name, version) => {
+      calls.push(`${name}@${version}`);
+      return () => void calls.push(`${name}@${version} over`);
+    },
+    // a wake as the lifecycle does it: the version starts, then its route turns running
+    wake: async (name, version) => {
+      wakes.push(`${name}@${version}`);
+      await sleep(50);
+      if (name !== 'sleepy') throw new Error('it does not start');
+      routes.upsert(route(name, version, [addr(replicaA)]));
+    },
     asyncPollTimeoutMs: 1_000,
   });
   front = http.createServer((req, res) => {
@@ -482,11 +495,44 @@ test('WebSocket upgrades pass through', async () => {
   refused.terminate();
 });
 
-test('onCall hears every call that reaches a job', async () => {
+test('onCall hears every call that reaches a job, and when it is over', async () => {
   calls.length = 0;
   await call('/pub/job/pair/1.0.0/x', { headers: auth });
   await call('/pub/job/nojob/1.0.0/x', { headers: auth });
-  assert.deepEqual(calls, ['pair@1.0.0']);
+  await sleep(10);
+  assert.deepEqual(calls.filter((c) => !c.endsWith(' over') || c.startsWith('pair')), ['pair@1.0.0', 'pair@1.0.0 over']);
+});
+
+// ---- idle versions
+
+test('a call to an idle version is held while it wakes, then answered; calls together share one wake', async () => {
+  // the attack first: without a good token nothing wakes it
+  assert.equal((await call('/pub/job/sleepy/latest/x')).status, 401);
+  assert.equal((await call('/pub/job/sleepy/1.0.0/x', { headers: { 'x-racetrack-auth': 'no-grant' } })).status, 403);
+  assert.deepEqual(wakes, []);
+  const answers = await Promise.all([1, 2, 3].map(() => call('/pub/job/sleepy/latest/x', { method: 'POST', headers: auth, body: 'held body' })));
+  for (const a of answers) {
+    assert.equal(a.status, 200, a.body);
+    assert.equal(a.json().url, '/pub/job/sleepy/1.0.0/x');
+    assert.equal(a.json().body, 'held body');
+  }
+  assert.ok(wakes.length >= 1 && wakes.every((w) => w === 'sleepy@1.0.0'));
+});
+
+test('a WebSocket upgrade to an idle version is held while it wakes, then tunnelled', async () => {
+  routes.upsert(route('sleepy', '1.0.0', [], { status: 'idle' }));
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/pub/job/sleepy/1.0.0/ws`, { headers: auth });
+  await once(ws, 'open');
+  ws.send('hello');
+  const [reply] = (await once(ws, 'message')) as [Buffer];
+  assert.equal(reply.toString(), 'echo /pub/job/sleepy/1.0.0/ws hello');
+  ws.close();
+});
+
+test('a version that cannot be woken answers 503 naming it', async () => {
+  const r = await call('/pub/job/broken/1.0.0/x', { headers: auth });
+  assert.equal(r.status, 503);
+  assert.match(r.json().error, /job "broken" version "1\.0\.0" was idle and could not be started/);
 });
 
 // ---- async

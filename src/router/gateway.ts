@@ -26,8 +26,18 @@ export interface GatewayOptions {
   /** False lets anyone call jobs (RACETRACK_AUTH_REQUIRED=false). */
   authRequired: boolean;
   asyncTasks: AsyncTaskStore;
-  /** Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. */
-  onCall?: (name: string, version: string) => void;
+  /**
+   * Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. What it returns is called when
+   * the call is over (its answer sent or its tunnel closed), so a version is not idled under a call in flight.
+   */
+  onCall?: (name: string, version: string) => void | (() => void);
+  /**
+   * Starts an idle version and resolves once it serves: a call to it is held meanwhile (its body unread), then routed.
+   * Without it an idle version answers 503.
+   */
+  wake?: (name: string, version: string) => Promise<void>;
+  /** How long a call is held for a wake before it is answered 503; default 60 s. */
+  wakeTimeoutMs?: number;
   /** How long `/pub/async/task/ID/poll` waits before answering 202; default 30 s. */
   asyncPollTimeoutMs?: number;
   /** Bound on an async call's request body and on the job's buffered answer; default 10 MiB. */
@@ -96,6 +106,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (url.startsWith(JOB)) {
         const scanned = scanRequestHeaders(req.rawHeaders);
         const call = routeCall(ctx, req, url, JOB.length, scanned, 'call');
+        if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
         if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
@@ -104,15 +115,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
           return void serveStaticSite(req, res, call, started).catch((err) => failed(res, err));
         }
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        onCall?.(call.state.route.name, call.state.route.version);
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
         new ProxyCall(req, res, call, scanned.framing, started).start();
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
         const scanned = scanRequestHeaders(req.rawHeaders);
         const call = routeCall(ctx, req, url, ASYNC_NEW.length, scanned, 'async');
+        if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        onCall?.(call.state.route.name, call.state.route.version);
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
         asyncCalls.create(req, res, call, scanned.framing).catch((err) => failed(res, err));
       } else if (url.startsWith(ASYNC_TASK)) {
         taskRequest(req, res, url);
@@ -122,6 +134,30 @@ export function createGateway(opts: GatewayOptions): Gateway {
     } catch (err) {
       failed(res, err);
     }
+  }
+
+  /**
+   * Holds a call to an idle version until it serves (bounded), then `retry` handles it again from the start; `refuse`
+   * answers it when the version could not be woken. Nothing of the call is read meanwhile.
+   */
+  async function wakeThen(call: RefusedCall, gone: () => boolean, retry: () => void, refuse: (call: RefusedCall) => void): Promise<void> {
+    const { name, version } = call.idle!;
+    let timer: NodeJS.Timeout | undefined;
+    const woke = await Promise.race([
+      opts.wake!(name, version).then(() => true, (err: Error) => {
+        log.warn({ job: name, version, err: err.message }, 'wake failed');
+        return false;
+      }),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.wakeTimeoutMs ?? 60_000))),
+    ]);
+    clearTimeout(timer);
+    if (gone()) return;
+    if (woke && opts.routes.resolve(name, version)?.status === 'running') return retry();
+    refuse({ ...call, error: `job "${name}" version "${version}" was idle and could not be started` });
+  }
+
+  function wakeThenRetry(req: IncomingMessage, res: ServerResponse, call: RefusedCall, started: number): Promise<void> {
+    return wakeThen(call, () => res.destroyed, () => handleRequest(req, res), (c) => refuse(res, c, started));
   }
 
   function taskRequest(req: IncomingMessage, res: ServerResponse, url: string): void {
@@ -142,6 +178,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (!url.startsWith(JOB)) return sendRawJson(socket, 404, errorBody(`upgrades are proxied under ${JOB}NAME/VERSION/PATH only`));
       const scanned = scanRequestHeaders(req.rawHeaders);
       const call = routeCall(ctx, req, url, JOB.length, scanned, 'upgrade');
+      if (!call.ok && call.idle && opts.wake) {
+        return void wakeThen(call, () => socket.destroyed, () => handleUpgrade(req, socket, head), (c) => {
+          c.metrics.observe(c.status, (performance.now() - started) / 1000);
+          sendRawJson(socket, c.status, refusalBody(c), refusalHeaders(c));
+        });
+      }
       if (!call.ok) {
         call.metrics.observe(call.status, (performance.now() - started) / 1000);
         return sendRawJson(socket, call.status, refusalBody(call), refusalHeaders(call));
@@ -151,7 +193,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         call.state.metrics.observe(400, (performance.now() - started) / 1000);
         return sendRawJson(socket, 400, callErrorBody(call, 'an upgrade request cannot carry a body'), ['x-request-tracing-id', call.tracingId]);
       }
-      onCall?.(call.state.route.name, call.state.route.version);
+      whenOver(socket, onCall?.(call.state.route.name, call.state.route.version));
       new UpgradeCall(req, socket, head, call, scanned.upgrade ?? 'websocket', started).start();
     } catch (err) {
       log.error({ err }, 'pub upgrade failed');
@@ -169,6 +211,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       await pools.close();
     },
   };
+}
+
+function whenOver(stream: ServerResponse | Duplex, end: void | (() => void)): void {
+  if (end) stream.once('close', end);
 }
 
 function refuse(res: ServerResponse, call: RefusedCall, started: number): void {

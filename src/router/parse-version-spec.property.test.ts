@@ -188,7 +188,6 @@ test('anyState finds the pending version behind a miss (503) and only matching s
 type Op =
   | { op: 'upsert'; version: string; status: RouteVersion['status']; promoted: boolean }
   | { op: 'remove'; version: string }
-  | { op: 'promote'; version: string }
   | { op: 'resolve'; spec: string };
 
 test('RouteTable.resolve equals resolveVersion over the current versions after every change', () => {
@@ -200,7 +199,6 @@ test('RouteTable.resolve equals resolveVersion over the current versions after e
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('upsert' as const), version: smallVersion, status: fc.constantFrom(...STATUSES), promoted: fc.boolean() }),
     fc.record({ op: fc.constant('remove' as const), version: smallVersion }),
-    fc.record({ op: fc.constant('promote' as const), version: smallVersion }),
     fc.record({ op: fc.constant('resolve' as const), spec: smallSpec }),
   );
   fc.assert(
@@ -209,7 +207,6 @@ test('RouteTable.resolve equals resolveVersion over the current versions after e
       for (const o of ops) {
         if (o.op === 'upsert') table.upsert(route(o.version, o.status, o.promoted));
         else if (o.op === 'remove') table.remove('job', o.version);
-        else if (o.op === 'promote') table.promote('job', o.version);
         else table.resolve('job', o.spec); // fills the cache, so later checks see a stale entry if any
         for (const spec of ['latest', '1.x', '1.0.x', '2.x', '1.0.0', '1.0.0-beta']) {
           assert.equal(table.resolve('job', spec)?.version, resolveVersion(spec, table.versions('job'))?.version, `${spec} after ${JSON.stringify(o)}`);

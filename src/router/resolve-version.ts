@@ -24,7 +24,7 @@ export function resolveVersion(spec: string, versions: readonly RouteVersion[], 
   let best: RouteVersion | undefined;
   let bestParts: number[] | undefined;
   for (const v of versions) {
-    if (!opts.anyState && (v.status !== 'running' || !v.promoted)) continue;
+    if (!opts.anyState && ((v.status !== 'running' && v.status !== 'idle') || !v.promoted)) continue;
     const parts = stableParts(v.version);
     if (!parts || !fixed.every((n, i) => parts[i] === n)) continue;
     if (!bestParts || compareParts(parts, bestParts) > 0) {

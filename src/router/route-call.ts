@@ -50,6 +50,8 @@ export interface RefusedCall {
   retryAfter?: number;
   /** The methods a 405 names. */
   allow?: string;
+  /** Set when the version is idle and the caller may call it: the gateway may wake it and route the call again. */
+  idle?: { name: string; version: string };
   tracingId: string;
   metrics: VersionMetrics;
 }
@@ -68,7 +70,8 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
   const route = ctx.routes.resolve(name, spec);
   if (!route) return refuseMiss(ctx, name, spec, tracingId);
   const state = ctx.states.get(route);
-  if (route.status !== 'running' || (route.upstreams.length === 0 && !route.staticRoot)) {
+  const idle = route.status === 'idle';
+  if (!idle && (route.status !== 'running' || (route.upstreams.length === 0 && !route.staticRoot))) {
     const error = `job "${name}" version "${route.version}" is not ready (${route.status})`;
     return { ok: false, status: 503, error, jobName: name, jobVersion: route.version, retryAfter: RETRY_AFTER, tracingId, metrics: state.metrics };
   }
@@ -85,6 +88,11 @@ export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, 
     // Open call with a token anyway: name the caller when the token is good, ignore it otherwise.
     const decision = ctx.authorizer.authorizeCall(scanned.token, name);
     if (decision.ok) caller = decision.caller;
+  }
+  // only a call that may reach the version wakes it (checked above), so strangers cannot start stopped jobs
+  if (idle) {
+    const error = `job "${name}" version "${route.version}" is idle and starting`;
+    return { ok: false, status: 503, error, jobName: name, jobVersion: route.version, retryAfter: 1, tracingId, metrics: state.metrics, idle: { name, version: route.version } };
   }
 
   if (route.staticRoot) {

@@ -25,9 +25,8 @@ test('a deploy is routable by exact version at once, and by latest only after pr
   t.upsert(v('a', '2.0.0', { promoted: false }));
   assert.equal(t.resolve('a', 'latest')?.version, '1.0.0');
   assert.equal(t.resolve('a', '2.0.0')?.version, '2.0.0');
-  assert.equal(t.promote('a', '2.0.0'), true);
+  t.upsert(v('a', '2.0.0'));
   assert.equal(t.resolve('a', 'latest')?.version, '2.0.0');
-  assert.equal(t.promote('a', '9.9.9'), false);
 });
 
 test('cached resolutions follow every change', () => {
@@ -70,7 +69,6 @@ test('onChange listeners hear every change until unsubscribed', () => {
   let n = 0;
   const off = t.onChange(() => n++);
   t.upsert(v('a', '1.0.0'));
-  t.promote('a', '1.0.0'); // already promoted: no change
   t.remove('a', '1.0.0');
   off();
   t.upsert(v('a', '1.0.0'));

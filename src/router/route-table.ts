@@ -30,14 +30,6 @@ export class RouteTable {
     this.#set(name, versions.filter((v) => v.version !== version));
   }
 
-  /** Makes `version` a candidate for `latest` and x-patterns. False when there is no such version. */
-  promote(name: string, version: string): boolean {
-    const v = this.get(name, version);
-    if (!v) return false;
-    if (!v.promoted) this.upsert({ ...v, promoted: true });
-    return true;
-  }
-
   /** Replaces the whole table, e.g. when it is rebuilt from the database at start. */
   replaceAll(list: readonly RouteVersion[]): void {
     const byName = new Map<string, RouteVersion[]>();

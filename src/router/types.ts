@@ -5,8 +5,11 @@
 export interface RouteVersion {
   name: string;
   version: string;
-  /** Only ready versions are resolved by `latest` and x-patterns; exact names of non-ready ones give 503. */
-  status: 'starting' | 'running' | 'error' | 'lost' | 'stopped';
+  /**
+   * Only ready versions are resolved by `latest` and x-patterns; exact names of non-ready ones give 503. An `idle` one
+   * counts as ready: the gateway has it woken (GatewayOptions.wake) and holds the call meanwhile.
+   */
+  status: 'starting' | 'running' | 'error' | 'lost' | 'stopped' | 'idle';
   /** `host:port` addresses the gateway sends traffic to (one per replica). */
   upstreams: string[];
   /** Path prefixes (relative to the job root, e.g. `/api/v1/perform`) callable without a token. */

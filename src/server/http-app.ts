@@ -1,5 +1,6 @@
 // The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle; everything else 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sendJson } from '../core/send-json.js';
 import type { Duplex } from 'node:stream';
 import { handleSmartHttp, type SmartHttpDeps } from '../git-receive/index.js';
 import type { Gateway } from '../router/index.js';
@@ -92,8 +93,3 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): vo
   sendJson(res, 404, { error: `no route for ${req.method} ${parsed.pathname}` });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}

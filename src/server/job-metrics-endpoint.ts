@@ -4,7 +4,7 @@
 // counted as any other (call_job needed; the gateway never passes the token on to the job). The answer is streamed.
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { requestToken } from '../api/request-token.js';
-import { sendJson } from './http-app.js';
+import { sendJson } from '../core/send-json.js';
 
 /** a job name or a version spec (`1.2.3`, `latest`, `1.x`): one path segment of /pub, nothing else */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;

@@ -12,7 +12,7 @@ import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { KubernetesTarget, kubernetesSettings } from '../deploy/kubernetes/index.js';
-import { JobsService } from '../jobs/index.js';
+import { JobsService, followLifecycle } from '../jobs/index.js';
 import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
 import { loadManifest } from '../manifest/index.js';
 import { RACETRACK_VERSION } from '../core/version.js';
@@ -25,7 +25,7 @@ import { createSshServer } from '../ssh/index.js';
 import { logger } from '../core/log.js';
 import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
-import type { Services } from './services.js';
+import type { Services } from '../services/services.js';
 import { CallRecorder } from './call-recorder.js';
 import { renderStateGauges } from './state-gauges.js';
 import { meteredDeployments } from './metered-deployments.js';
@@ -79,9 +79,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
     secretsFor: (name) => secrets.values(name, false),
     readyTimeoutMs: settings.readyTimeoutMs,
     audit,
+    policy: { idleAfterMs: settings.idleStopAfterMs, keepVersions: settings.keepVersions, rollbackWindowMs: settings.rollbackWindowMs },
+    metrics,
   });
+  const lifecycle = jobs.lifecycle;
+  followLifecycle(routes, lifecycle);
   const sandbox = await LocalSandbox.start({ enabled: settings.localSandbox, uids: settings.localSandboxUids });
-  targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => jobs.onInstanceState(ref, state) }));
+  targets.register(new LocalTarget({ dataDir: settings.dataDir, sandbox, pubUrl, onStatus: (ref, state) => lifecycle.onInstanceState(ref, state) }));
   let images: ImageBuilder | undefined;
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
@@ -92,14 +96,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       engine,
       pidsLimit: settings.dockerPidsLimit,
       pubUrl,
-      onStatus: (ref, state) => jobs.onInstanceState(ref, state),
+      onStatus: (ref, state) => lifecycle.onInstanceState(ref, state),
     }));
     // kubernetes needs the engine too: the shared image builder makes the images it pushes
     const k8s = kubernetesSettings(settings.lookup);
     if ('unavailable' in k8s) log.info({ why: k8s.unavailable }, 'the kubernetes target is not offered');
     else {
       log.info({ kubeconfig: k8s.source, namespace: k8s.namespace, registry: k8s.imageRegistry, reach: k8s.reach }, 'kubernetes target');
-      targets.register(new KubernetesTarget({ ...k8s, engine, rolloutTimeoutMs: settings.readyTimeoutMs, onStatus: (ref, state) => jobs.onInstanceState(ref, state) }));
+      targets.register(new KubernetesTarget({ ...k8s, engine, rolloutTimeoutMs: settings.readyTimeoutMs, onStatus: (ref, state) => lifecycle.onInstanceState(ref, state) }));
     }
   }
   const plugins = new PluginStore({
@@ -109,11 +113,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   });
   await plugins.loadAll();
   const jobTypes = new JobTypeRegistry(plugins);
+  if (!targets.names().includes(settings.infra)) {
+    log.warn(`RACETRACK_INFRA: "${settings.infra}" is not available on this server (available: ${targets.names().join(', ')}); deploys must name a target`);
+  }
   const jobQuota = { maxBytes: settings.maxJobBytes, maxFiles: settings.maxJobFiles };
   const pipeline = new DeployPipeline({
-    dataDir: settings.dataDir, defaultInfra: settings.infra, readyTimeoutMs: settings.readyTimeoutMs, jobQuota,
+    dataDir: settings.dataDir, defaultInfra: settings.infra, jobQuota,
     jobTypes, images, cacheRoot: join(settings.dataDir, 'cache'), setting: settings.lookup, targetsRunning: (kind) => targets.namesRunning(kind), metrics,
-    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit,
+    auth, jobs, jobStore: store, deployments, buildSecretsFor: (name) => secrets.values(name, true), audit, keepDeployLogs: settings.keepDeployLogs,
   });
   const deploys = new DeploysService(deployments, pipeline, jobs, auth, audit, (name) => repos.path(name));
   const pluginsService = new PluginsService({ store: plugins, auth, audit, deployedVersions: () => store.versions() });
@@ -129,7 +136,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
   const gateway = createGateway({
-    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks, onCall: calls.record,
+    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks,
+    onCall: (name, version) => {
+      calls.record(name, version);
+      return lifecycle.callStarted(name, version);
+    },
+    wake: (name, version) => lifecycle.wake(name, version),
+    wakeTimeoutMs: settings.readyTimeoutMs,
     asyncTaskTtlMs: settings.asyncTaskTtlMs,
     asyncMaxTasksPerCaller: settings.asyncMaxTasksPerCaller,
     asyncMaxBytesPerCaller: settings.asyncMaxBytesPerCaller,
@@ -145,9 +158,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       version: VERSION,
       infrastructureTargets: () => targets.names(),
       deployArchive: (req, reporter) => deployFromArchive({ repos, pipeline, jobs, quota: jobQuota }, req, reporter),
-      validateManifest: (text) => loadManifest(text, {
-        path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
-      }),
+      validateManifest: (text) => {
+        const checked = loadManifest(text, {
+          path: 'job.yaml', readFile: () => undefined, validateJobtypeExtra: (ref, extra) => jobTypes.validateExtra(ref, extra),
+        });
+        if (checked.manifest.infrastructure_target) targets.get(checked.manifest.infrastructure_target, 'job.yaml: infrastructure_target');
+        return checked;
+      },
       deployRemote: (req, reporter) => deployFromRemote({
         repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
         fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
@@ -172,6 +189,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   httpBase = `http://${hostForUrl(settings.bind)}:${port(http)}`;
   jobs.pruneBuilds(join(settings.dataDir, 'builds'));
   await jobs.restoreAll();
+  lifecycle.watchIdle();
   const failedTasks = await gateway.failInterruptedTasks();
   if (failedTasks) log.warn({ count: failedTasks }, 'async calls interrupted by the last stop were marked failed');
   const sshPort = await listenSsh(ssh, settings.sshPort, settings.bind);
@@ -192,6 +210,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       await Promise.race([Promise.all([httpClosed, pushesDone]), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
       http.closeAllConnections();
       hookServer.close();
+      lifecycle.close();
       await gateway.close();
       calls.flush();
       asyncTasks.close();

@@ -1,15 +1,13 @@
 // The SSH listener (ssh2): public-key auth against our users' keys, then either git over SSH
 // (git-receive-pack / git-upload-pack on the job's bare repo) or one of our ssh commands.
-import { timingSafeEqual } from 'node:crypto';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 import type { AuthThrottle, Subject } from '../auth/index.js';
-import { fingerprintOf } from '../auth/index.js';
 import { RtError } from '../core/errors.js';
 import { escapeControlChars } from '../core/escape-control-chars.js';
 import { logger } from '../core/log.js';
 import { gitProtocol, openGitSession, type GitService, type GitSessionDeps, Repos } from '../git-receive/index.js';
-import type { Services } from '../server/services.js';
+import type { Services } from '../services/services.js';
 import { limitConnections, type ConnectionLimits } from '../core/limit-connections.js';
 import { dispatch } from './dispatch.js';
 import { loadHostKey } from './host-key.js';
@@ -67,16 +65,10 @@ function createSsh2Server(dataDir: string, deps: SshDeps, onClient: (client: Con
       if (deps.throttle.blockedFor(info.ip) > 0) return ctx.reject([]);
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       triedKey = true;
-      const user = deps.auth.userByKeyFingerprint(fingerprintOf(ctx.key.data));
-      if (!user) return refuse(ctx);
-      const stored = deps.services.users.keys(user.id).find((k) => k.fingerprint === fingerprintOf(ctx.key.data));
-      const parsed = stored && ssh2.utils.parseKey(stored.publicKey);
-      if (!parsed || parsed instanceof Error || Array.isArray(parsed)) return refuse(ctx);
-      if (!sameBytes(parsed.getPublicSSH(), ctx.key.data)) return refuse(ctx);
       // Without a signature the client only asks whether this key would do; with one, it proves possession.
-      if (!ctx.signature) return ctx.accept();
-      if (parsed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return refuse(ctx);
-      subject = { kind: 'user', name: user.email, user };
+      const verdict = deps.auth.verifySshKey({ key: ctx.key.data, signature: ctx.signature, blob: ctx.blob, hashAlgo: ctx.hashAlgo });
+      if (verdict === 'refused') return refuse(ctx);
+      if (verdict !== 'acceptable') subject = verdict;
       ctx.accept();
     });
     // Clients offer several keys in turn, so one failure is a connection that offered keys and never got in.
@@ -163,6 +155,3 @@ function finish(channel: ServerChannel, code: number): void {
   channel.end();
 }
 
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}

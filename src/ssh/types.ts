@@ -1,7 +1,7 @@
 // The shape of an ssh command: one entry per command, grouped one file per command group.
 import type { Readable } from 'node:stream';
 import type { Subject } from '../auth/index.js';
-import type { Services } from '../server/services.js';
+import type { Services } from '../services/services.js';
 
 export interface CommandContext {
   /** arguments after the command's name */

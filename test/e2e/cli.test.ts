@@ -159,6 +159,16 @@ describe('racetrack CLI', () => {
     assert.equal((await rt('move', 'adder', '--version', '0.0.2')).code, 2); // --infra is required
   });
 
+  test('scale changes the replicas through the API; a bad count is exit 2, a refused one exit 1', async () => {
+    const scaled = await rt('scale', 'greeter', '--version', '1.0.0', '--replicas', '2');
+    assert.equal(scaled.code, 0, scaled.stderr);
+    assert.match(scaled.stdout, /^greeter 1\.0\.0: 2 replica\(s\), running$/m);
+    assert.equal((await rt('scale', 'greeter', '--version', '1.0.0', '--replicas', 'many')).code, 2);
+    const refused = await rt('scale', 'greeter', '--version', '1.0.0', '--replicas', '0');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /replicas: must be a whole number from 1 to 50, not 0/);
+  });
+
   test('delete removes a version; a missing job is exit 1 `error: job "x" not found`', async () => {
     const del = await rt('delete', 'greeter', '--version', '1.0.0');
     assert.equal(del.code, 0, del.stderr);

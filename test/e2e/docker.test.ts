@@ -113,6 +113,23 @@ describe('docker target, end to end', () => {
     assert.equal(await probePub(docker.getContainer(now[0]!.Id)), 200);
   });
 
+  test('jobs scale adds and removes containers; an idle version has none, and a call wakes it', { skip }, async () => {
+    assert.equal((await server.ssh('jobs scale adder 0.0.2 --replicas 3')).code, 0);
+    const scaled = await info('adder', '0.0.2');
+    assert.equal(scaled.upstreams.length, 3);
+    assert.equal((await containersOf(scaled.deployment_id)).length, 3);
+    assert.equal((await server.ssh('jobs scale adder 0.0.2 --replicas 2')).code, 0);
+    assert.equal((await containersOf(scaled.deployment_id)).length, 2);
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 1s')).code, 0);
+    await eventually(async () => (await info('adder', '0.0.2')).status === 'idle', 30_000);
+    await eventually(async () => (await containersOf(scaled.deployment_id)).length === 0, 30_000);
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 off')).code, 0);
+    const woken = await add('0.0.2');
+    assert.equal(woken.status, 200, woken.text);
+    assert.equal(woken.json, 42);
+    assert.equal((await containersOf(scaled.deployment_id)).length, 2);
+  });
+
   test('jobs move to local and back to docker keeps answering throughout', { skip }, async () => {
     let calls = 0;
     let failures = 0;

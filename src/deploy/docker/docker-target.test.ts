@@ -12,7 +12,7 @@ import Docker from 'dockerode';
 import type { BuildContext, ImageArtifact, JobType } from '../../jobtypes/index.js';
 import { loadManifest } from '../../manifest/index.js';
 import { Reporter } from '../../core/reporter.js';
-import { waitReady } from '../wait-ready.js';
+import { waitReady } from '../../core/wait-ready.js';
 import type { InstanceRef, InstanceSpec, InstanceState } from '../types.js';
 import { freePort } from '../free-port.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from './index.js';

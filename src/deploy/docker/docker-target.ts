@@ -9,7 +9,8 @@ import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
 import { freePort } from '../free-port.js';
-import { readyProbe, waitReady, type ReadyProbe } from '../wait-ready.js';
+import { waitReady, type ReadyProbe } from '../../core/wait-ready.js';
+import { readyProbe } from '../ready-probe.js';
 import { containerLogs } from './container-logs.js';
 import { CONFINEMENT_VERSION, confinedHostConfig, containerUser } from './container-confinement.js';
 import { containerResources, resourcesOf } from './container-resources.js';
@@ -73,6 +74,8 @@ export class DockerTarget implements InfrastructureTarget {
   /** containers being re-created with the current confinement: old id → new id, or undefined when that failed */
   private readonly reconfining = new Map<string, Promise<string | undefined>>();
   private events?: { close(): void };
+  /** containers a scale-down removes: their deaths are no news */
+  private readonly removing = new Set<string>();
 
   constructor(private readonly opts: DockerTargetOptions) {
     this.docker = opts.engine.docker;
@@ -179,6 +182,41 @@ export class DockerTarget implements InfrastructureTarget {
     return pending;
   }
 
+  /** Removes the highest-numbered replicas, or adds containers made like the first one (same image, env, limits). */
+  async scale(ref: InstanceRef, replicas: number): Promise<Upstream[]> {
+    const byIndex = (await this.containersOf(ref))
+      .map((c) => ({ c, index: Number(/-(\d+)$/.exec(c.Names[0] ?? '')?.[1] ?? 0) }))
+      .sort((a, b) => a.index - b.index);
+    const first = byIndex[0];
+    if (!first) throw new RtError(`${ref.name} ${ref.version} does not run on the docker target`);
+    const kept = byIndex.slice(0, replicas);
+    await Promise.all(byIndex.slice(replicas).map(async ({ c }) => {
+      this.removing.add(c.Id);
+      this.forget(c.Id);
+      const container = this.docker.getContainer(c.Id);
+      await container.stop({ t: STOP_GRACE_S }).catch(ignoreStatus(304, 404));
+      await container.remove({ force: true }).catch(ignoreStatus(404));
+    }));
+    const upstreams = kept.map(({ c }) => c.Labels[LABEL.upstream] ?? '');
+    const template = await this.docker.getContainer(first.c.Id).inspect();
+    const port = Number.parseInt(Object.keys(template.HostConfig.PortBindings ?? {})[0] ?? '', 10);
+    for (let index = kept.at(-1)!.index + 1; upstreams.length < replicas; index++) {
+      const upstream = `127.0.0.1:${await freePort()}`;
+      const id = await this.run({
+        name: template.Name.replace(/^\//, '').replace(/-\d+$/, `-${index}`),
+        image: template.Config.Image,
+        port,
+        upstream,
+        env: template.Config.Env,
+        labels: template.Config.Labels,
+        resources: resourcesOf(template.HostConfig),
+      });
+      this.watchReady(id, ref, upstream, probeOf(template.Config.Labels));
+      upstreams.push(upstream);
+    }
+    return upstreams;
+  }
+
   async stop(ref: InstanceRef): Promise<void> {
     const key = keyOf(ref);
     this.stopping.add(key);
@@ -267,7 +305,7 @@ export class DockerTarget implements InfrastructureTarget {
     const ref = refOfLabels(e.Actor?.Attributes);
     const upstream = e.Actor?.Attributes?.[LABEL.upstream];
     // stopped by us, or replaced by reconfine(): no news
-    if (!id || !ref || this.stopping.has(keyOf(ref)) || this.reconfining.has(id)) return;
+    if (!id || !ref || this.stopping.has(keyOf(ref)) || this.reconfining.has(id) || this.removing.delete(id)) return;
     log.warn({ job: ref.name, version: ref.version, container: id.slice(0, 12), exitCode: e.Actor?.Attributes?.exitCode }, 'container died');
     this.forget(id);
     if (upstream) this.watchReady(id, ref, upstream, probeOf(e.Actor?.Attributes));

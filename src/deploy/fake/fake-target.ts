@@ -57,14 +57,21 @@ export class FakeTarget implements InfrastructureTarget {
     return server;
   }
 
+  async scale(ref: InstanceRef, replicas: number): Promise<Upstream[]> {
+    const inst = this.#instances.get(keyOf(ref));
+    if (!inst) throw new RtError(`${ref.name} ${ref.version} does not run on the ${this.name} target`);
+    inst.spec = { ...inst.spec, replicas };
+    await Promise.all(inst.servers.splice(replicas).map(closeServer));
+    while (inst.servers.length < replicas) inst.servers.push(await this.#replica(inst));
+    inst.log.push(`scaled ${inst.spec.name} ${inst.spec.version} to ${replicas} replica(s)`);
+    return inst.servers.map(upstreamOf);
+  }
+
   async stop(ref: InstanceRef): Promise<void> {
     const inst = this.#instances.get(keyOf(ref));
     if (!inst) return;
     this.#instances.delete(keyOf(ref));
-    await Promise.all(inst.servers.map((s) => new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    })));
+    await Promise.all(inst.servers.map(closeServer));
   }
 
   async status(ref: InstanceRef): Promise<InstanceState> {
@@ -85,6 +92,13 @@ export class FakeTarget implements InfrastructureTarget {
   }
 
   async purge(): Promise<void> {}
+}
+
+function closeServer(s: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
 }
 
 function upstreamOf(server: Server): Upstream {

@@ -1,7 +1,7 @@
 // The objects one job version is made of: a Secret with its environment, a ClusterIP Service, a NetworkPolicy that
 // lets only Racetrack's own pods in, and the Deployment (replicas, requests and limits, probes, a confined container).
 import type { V1Deployment, V1NetworkPolicy, V1Probe, V1Secret, V1Service } from '@kubernetes/client-node';
-import type { ReadyProbe } from '../wait-ready.js';
+import type { ReadyProbe } from '../../core/wait-ready.js';
 import type { InstanceSpec } from '../types.js';
 import { instanceAnnotations, instanceLabels, instanceSelector, objectName, ANNOTATION, SERVER_POD_LABELS } from './object-names.js';
 

@@ -4,12 +4,12 @@
 // the push. Objects outlive the server, which adopts them by their labels after a restart.
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { AppsV1Api, CoreV1Api, Log, NetworkingV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, Log, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import type { Artifact } from '../../jobtypes/index.js';
 import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, InstanceStatus, StatusListener, Upstream } from '../types.js';
-import { readyProbe } from '../wait-ready.js';
+import { readyProbe } from '../ready-probe.js';
 import type { DockerEngine } from '../docker/index.js';
 import { containerUser } from '../docker/container-confinement.js';
 import { apiErrorLine, isNotFound } from './api-error.js';
@@ -90,6 +90,25 @@ export class KubernetesTarget implements InfrastructureTarget {
       await this.deleteObjects(name, created).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
       throw e;
     }
+    return upstreams;
+  }
+
+  /** the Deployment's replicas; in pods mode the first relays stay, new ones are added, the rest close */
+  async scale(ref: InstanceRef, replicas: number): Promise<Upstream[]> {
+    await this.view.start();
+    const name = objectName(ref);
+    const namespace = this.opts.namespace;
+    if (!this.view.deployment(name)) throw new RtError(`${ref.name} ${ref.version} does not run on the kubernetes target`);
+    let upstreams: Upstream[] = [`${name}.${namespace}.svc:${SERVICE_PORT}`];
+    let annotations = {};
+    if (this.opts.reach === 'pods') {
+      upstreams = await this.relays.resize(keyOf(ref), replicas, () => this.readyPods(ref));
+      annotations = { [ANNOTATION.relayPorts]: upstreams.map((u) => u.slice(u.lastIndexOf(':') + 1)).join(',') };
+    }
+    await this.apps.patchNamespacedDeployment({ name, namespace, body: { metadata: { annotations }, spec: { replicas } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch((e: unknown) => {
+      throw new RtError(`scaling the Deployment ${name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_scale_failed' });
+    });
     return upstreams;
   }
 

@@ -15,10 +15,24 @@ export class PodRelays {
   /** listens on each port (0: any) and resolves with the 127.0.0.1:PORT upstreams */
   async listen(key: string, ports: number[], readyPods: ReadyPods): Promise<string[]> {
     this.close(key);
-    const servers: Server[] = [];
+    this.open.set(key, []);
+    return this.add(key, ports, readyPods);
+  }
+
+  /** keeps the first `count` relays (or all there are), closes the others, opens new ones up to `count` */
+  async resize(key: string, count: number, readyPods: ReadyPods): Promise<string[]> {
+    const servers = this.open.get(key) ?? [];
+    for (const s of servers.splice(count)) s.close();
     this.open.set(key, servers);
+    const kept = servers.map((s) => `127.0.0.1:${(s.address() as { port: number }).port}`);
+    return [...kept, ...await this.add(key, new Array<number>(count - servers.length).fill(0), readyPods)];
+  }
+
+  private async add(key: string, ports: number[], readyPods: ReadyPods): Promise<string[]> {
+    const servers = this.open.get(key)!;
     const upstreams: string[] = [];
-    for (const [index, port] of ports.entries()) {
+    for (const port of ports) {
+      const index = servers.length;
       const server = createServer((client) => {
         const pods = readyPods();
         if (pods.length === 0) return client.destroy();

@@ -9,7 +9,7 @@ import type { Artifact, ProcessArtifact } from '../../jobtypes/index.js';
 import { RtError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import type { ConfinedBuild, InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, StatusListener, Upstream } from '../types.js';
-import { waitReady } from '../wait-ready.js';
+import { waitReady } from '../../core/wait-ready.js';
 import { limitsFor, type ProcessLimits } from './resource-limits.js';
 import { LogFile } from './log-file.js';
 import { listenerFd, listenerPort, openListener } from '../../core/open-listener.js';
@@ -33,6 +33,8 @@ interface Replica {
   /** answered /ready since its last (re)start */
   ready: boolean;
   limits?: ProcessLimits;
+  /** taken away by a scale-down: never restarted */
+  stopped?: boolean;
 }
 
 interface Instance {
@@ -97,13 +99,32 @@ export class LocalTarget implements InfrastructureTarget {
     const lease = this.sandbox.lease(spec.name, this.jobFolder(artifact.jobDir));
     const inst: Instance = { spec, artifact, lease, replicas: [], log: new LogFile(logPath(this.dataDir, spec)), stopping: false };
     this.instances.set(keyOf(spec), inst);
-    for (let i = 0; i < spec.replicas; i++) {
+    await this.addReplicas(inst, spec.replicas);
+    return upstreamsOf(inst);
+  }
+
+  private async addReplicas(inst: Instance, count: number): Promise<void> {
+    while (inst.replicas.length < count) {
       const listener = await openListener(0);
       const replica: Replica = { port: listenerPort(listener), restarts: 0, startedAt: Date.now(), ready: false };
       inst.replicas.push(replica);
       this.spawnReplica(inst, replica, listener);
     }
-    return inst.replicas.map((r) => `127.0.0.1:${r.port}`);
+  }
+
+  async scale(ref: InstanceRef, replicas: number): Promise<Upstream[]> {
+    const inst = this.instances.get(keyOf(ref));
+    if (!inst) throw new RtError(`${ref.name} ${ref.version} does not run on the local target`);
+    inst.spec = { ...inst.spec, replicas };
+    const removed = inst.replicas.splice(replicas);
+    await Promise.all(removed.map(async (r) => {
+      r.stopped = true;
+      await this.stopReplica(r);
+      r.limits?.release();
+      rmSync(this.pidFile(inst.spec, r), { force: true });
+    }));
+    await this.addReplicas(inst, replicas);
+    return upstreamsOf(inst);
   }
 
   /** Starts the replica on its listener, which only the replica keeps open. */
@@ -152,7 +173,7 @@ export class LocalTarget implements InfrastructureTarget {
     replica.child = undefined;
     replica.ready = false;
     rmSync(this.pidFile(inst.spec, replica), { force: true });
-    if (inst.stopping) return;
+    if (inst.stopping || replica.stopped) return;
     this.restartLater(inst, replica, signal ? `killed by ${signal}` : `exited with code ${code}`);
   }
 
@@ -167,7 +188,7 @@ export class LocalTarget implements InfrastructureTarget {
     this.onStatus(inst.spec, this.stateOf(inst));
     replica.timer = setTimeout(() => {
       replica.timer = undefined;
-      if (inst.stopping) return;
+      if (inst.stopping || replica.stopped) return;
       openListener(replica.port).then(
         (listener) => (inst.stopping ? listener.close() : this.spawnReplica(inst, replica, listener)),
         (e: Error) => this.restartLater(inst, replica, `could not listen on its port again (${e.message})`),
@@ -267,6 +288,10 @@ export class LocalTarget implements InfrastructureTarget {
       rmSync(join(this.pidDir, f), { force: true });
     }
   }
+}
+
+function upstreamsOf(inst: Instance): Upstream[] {
+  return inst.replicas.map((r) => `127.0.0.1:${r.port}`);
 }
 
 function gatewayPort(pubUrl: string): number {

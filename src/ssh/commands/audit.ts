@@ -15,7 +15,8 @@ export const auditCommands: SshCommand[] = [
       const { values } = parseFlags(args, { job: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, usage });
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError(`--limit: "${values.limit}" is not a whole number from 1 to 100000`, [`usage: ${usage}`]);
-      const events = services.audit.list(services.auth, subject, { job: values.job ? parseJobName(values.job) : undefined, limit })
+      services.auth.requireAdmin(subject);
+      const events = services.audit.list({ job: values.job ? parseJobName(values.job) : undefined, limit })
         .map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, job: e.jobName, detail: e.detail, ok: e.ok }));
       if (values.json) return out(`${JSON.stringify(events, null, 2)}\n`);
       out(formatTable(['AT', 'ACTOR', 'ACTION', 'JOB', 'OK', 'DETAIL'], events.map((e) => [e.at, e.actor, e.action, e.job ?? '', e.ok ? 'yes' : 'NO', e.detail])));

@@ -5,6 +5,8 @@ import { formatAge, formatTable } from '../../core/format-table.js';
 import { UsageError } from '../../core/errors.js';
 import { parseJobName } from '../../manifest/index.js';
 import { Reporter } from '../../build/index.js';
+import { parseIdleSetting, type JobView } from '../../jobs/index.js';
+import { formatDuration } from '../../core/parse-duration.js';
 
 export const jobsCommands: SshCommand[] = [
   {
@@ -42,7 +44,10 @@ export const jobsCommands: SshCommand[] = [
         ['deployed at', view.created_at], ['deployment', view.deployment_id], ['url', view.url], ['replicas', String(view.replicas)],
         ['upstreams', view.upstreams.join(', ')], ['resources', Object.entries(view.resources).map(([k, x]) => `${k}=${x}`).join(' ') || 'none'],
         ['last call', view.last_call_at ?? 'never'],
+        ['idle stop', view.idle_stop_after_ms ? `after ${formatDuration(view.idle_stop_after_ms)} without calls` : 'never'],
+        ['pinned', view.pinned ? 'yes' : 'no'],
       ];
+      if (view.rolled_back) rows.push(['rolled back', view.rolled_back]);
       for (const [k, x] of rows) out(`${k.padEnd(12)} ${x}\n`);
       out(`\nmanifest:\n${JSON.stringify(view.manifest, null, 2)}\n`);
       if (view.error) out(`\nerror:\n${view.error}\n`);
@@ -110,6 +115,43 @@ export const jobsCommands: SshCommand[] = [
     },
   },
   {
+    name: 'jobs scale',
+    summary: 'change the replicas of a job version now, without a rebuild',
+    usage: 'NAME VERSION --replicas N [--json]',
+    help: 'change how many replicas of NAME VERSION run, without a rebuild: new ones join the route once ready, removed\nones leave it before they stop. An idle version starts with N replicas at its next call. The next deploy of\nthe version follows its job.yaml again. Needs deploy_job.',
+    async run({ args, services, out, subject }) {
+      const usage = 'jobs scale NAME VERSION --replicas N';
+      const { values, positionals } = parseFlags(args, { replicas: { type: 'string' }, json: { type: 'boolean' } }, { min: 2, max: 2, usage });
+      if (values.replicas === undefined) throw new UsageError('--replicas N is required', [`usage: ${usage}`]);
+      if (!/^\d+$/.test(values.replicas)) throw new UsageError(`--replicas: "${values.replicas}" is not a whole number`, [`usage: ${usage}`]);
+      const v = await services.jobs.scale(subject, parseJobName(positionals[0]!), positionals[1]!, Number(values.replicas));
+      printChange(out, services.jobs.view(v), values.json, `${v.name} ${v.version}: ${services.jobs.view(v).replicas} replica(s), ${v.status}`);
+    },
+  },
+  {
+    name: 'jobs idle',
+    summary: 'stop a job version after a time without calls (the next call starts it), or never (off)',
+    usage: 'NAME VERSION DURATION|off|default [--json]',
+    help: 'after DURATION (e.g. 90s, 15m, 2h) without calls NAME VERSION is stopped, with status idle; the next call\nstarts it again and is answered once it is ready. `off`: never; `default`: follow RACETRACK_IDLE_STOP_AFTER.\nNeeds deploy_job.',
+    async run({ args, services, out, subject }) {
+      const { values, positionals } = parseFlags(args, { json: { type: 'boolean' } }, { min: 3, max: 3, usage: 'jobs idle NAME VERSION DURATION|off|default' });
+      const after = parseIdleSetting(positionals[2]!, 'DURATION');
+      const v = await services.jobs.setIdle(subject, parseJobName(positionals[0]!), positionals[1]!, after);
+      const view = services.jobs.view(v);
+      printChange(out, view, values.json, `${v.name} ${v.version}: ${view.idle_stop_after_ms ? `stops after ${formatDuration(view.idle_stop_after_ms)} without calls` : 'never idles'}`);
+    },
+  },
+  {
+    name: 'jobs pin',
+    summary: 'keep a job version running whatever RACETRACK_KEEP_VERSIONS says (--off: no longer)',
+    usage: 'NAME VERSION [--off] [--json]',
+    async run({ args, services, out, subject }) {
+      const { values, positionals } = parseFlags(args, { off: { type: 'boolean' }, json: { type: 'boolean' } }, { min: 2, max: 2, usage: 'jobs pin NAME VERSION [--off]' });
+      const v = await services.jobs.pin(subject, parseJobName(positionals[0]!), positionals[1]!, !values.off);
+      printChange(out, services.jobs.view(v), values.json, `${v.name} ${v.version}: ${v.pinned ? 'pinned' : 'not pinned'}`);
+    },
+  },
+  {
     name: 'jobs token-rotate',
     summary: "replace a job family's token: its serving versions are redeployed with the new one, then the old one is revoked",
     usage: 'NAME',
@@ -120,3 +162,7 @@ export const jobsCommands: SshCommand[] = [
     },
   },
 ];
+
+function printChange(out: (text: string) => void, view: JobView, json: boolean | undefined, line: string): void {
+  out(json ? `${JSON.stringify(view, null, 2)}\n` : `${line}\n`);
+}

@@ -1,7 +1,6 @@
 // Waits until every upstream answers /live and then /ready with 200 (or, for a server the platform fronts, answers
-// HTTP at all), or the deadline passes.
+// HTTP at all), or the deadline passes. Targets wait on their replicas with it, and the job-type suite on a wrapper.
 import { request } from 'node:http';
-import type { Artifact } from '../jobtypes/index.js';
 
 /**
  * How an upstream shows it is ready: `wrapper`, the wrapper contract's /live then /ready with 200; `http`, any HTTP
@@ -9,10 +8,6 @@ import type { Artifact } from '../jobtypes/index.js';
  * prove nothing: the engine's port forwarder accepts them before the server listens.
  */
 export type ReadyProbe = 'wrapper' | 'http';
-
-export function readyProbe(artifact: Artifact): ReadyProbe {
-  return artifact.kind === 'image' && artifact.proxy ? 'http' : 'wrapper';
-}
 
 export interface WaitReadyOptions {
   timeoutMs: number;
@@ -23,6 +18,8 @@ export interface WaitReadyOptions {
   prefix?: string;
   /** `wrapper` unless told */
   probe?: ReadyProbe;
+  /** pause between two probes; 50 ms unless told (a wake, which a caller waits for, probes faster) */
+  pollMs?: number;
 }
 
 export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Promise<void> {
@@ -41,7 +38,7 @@ export async function waitReady(upstreams: string[], opts: WaitReadyOptions): Pr
           opts.onWaiting(`${up} is live, waiting for /ready`);
           announced = true;
         }
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, opts.pollMs ?? 50));
       }
     }
   }
@@ -60,7 +57,7 @@ function getStatus(upstream: string, path: string): Promise<number> {
   });
 }
 
-export function splitHostPort(upstream: string): [string, number] {
+function splitHostPort(upstream: string): [string, number] {
   const i = upstream.lastIndexOf(':');
   return [upstream.slice(0, i).replace(/^\[|\]$/g, ''), Number(upstream.slice(i + 1))];
 }
