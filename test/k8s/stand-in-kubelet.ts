@@ -53,7 +53,14 @@ export class StandInKubelet {
   async start(): Promise<void> {
     this.network = await ensureNetwork(this.docker);
     this.api.logSource = (pod, req) => this.logs(pod, req);
-    this.unsubscribe = this.api.store.subscribe((c) => this.onChange(c));
+    // as a real kubelet, it acts after the API server answered, never inside the request that made the change
+    this.unsubscribe = this.api.store.subscribe((c) => setImmediate(() => {
+      try {
+        this.onChange(c);
+      } catch {
+        // the object changed again meanwhile: the next change reconciles
+      }
+    }));
     for (const d of this.api.store.list(DEPLOYMENT)) this.reconcile(d);
   }
 
@@ -64,7 +71,10 @@ export class StandInKubelet {
   }
 
   private onChange(c: Change): void {
-    if (c.resource === DEPLOYMENT && c.type !== 'DELETED') this.reconcile(c.object);
+    if (c.resource === DEPLOYMENT && c.type !== 'DELETED') {
+      const current = this.api.store.get(DEPLOYMENT, c.object.metadata.name);
+      if (current) this.reconcile(current);
+    }
     if (c.resource === POD && c.type === 'DELETED') {
       void this.removePod(c.object.metadata.name);
       const owner = c.object.metadata.ownerReferences?.[0];
