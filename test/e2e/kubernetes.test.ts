@@ -126,7 +126,7 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
   test('a crash-looping version fails the push with the cause in one line and its log; nothing of it is left', async () => {
     const r = await pushVersion('0.0.3', `${adderPy}\nraise SystemExit('adder refuses to start')\n`);
     assert.notEqual(r.code, 0);
-    assert.match(firstErrorLine(r.stderr), /did not roll out on Kubernetes: pod \S+: CrashLoopBackOff/);
+    assert.match(firstErrorLine(r.stderr), /never became ready: the job does not start: pod \S+: CrashLoopBackOff/);
     assert.match(r.stderr, /adder refuses to start/);
     for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
     assert.deepEqual((await add('0.0.2')).json, 42);

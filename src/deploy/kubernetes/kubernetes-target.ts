@@ -1,7 +1,8 @@
 // The kubernetes target: a job version becomes a Secret, a ClusterIP Service, a NetworkPolicy and a Deployment in
-// one namespace, its image pushed to the operator's registry and referenced by digest. Readiness is the rollout as
-// the watch reports it; a failed rollout removes every object and brings the pod's events and last log lines into
-// the push. Objects outlive the server, which adopts them by their labels after a restart.
+// one namespace, its image pushed to the operator's registry and referenced by digest. start() waits for the rollout
+// as the watch reports it; one that cannot finish shows as status error (its cause and the pods' events), so the
+// push fails with it and the pod's last log lines, and the caller's stop() removes every object. A failed create
+// removes what it made. Objects outlive the server, which adopts them by their labels after a restart.
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { AppsV1Api, CoreV1Api, Log, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
@@ -22,8 +23,6 @@ import { pushImage } from './push-image.js';
 import { podFailure, podReady, rolledOut, rolloutFailure } from './rollout.js';
 
 const log = logger('rt:deploy:kubernetes');
-/** log lines of a failing pod brought into the push */
-const FAILURE_LOG_LINES = 10;
 
 export interface KubernetesTargetOptions extends Omit<KubernetesSettings, 'source'> {
   engine: DockerEngine;
@@ -84,12 +83,14 @@ export class KubernetesTarget implements InfrastructureTarget {
     const created: ObjectKind[] = [];
     try {
       await this.create(objects, created);
-      await this.waitRollout(spec, name);
     } catch (e) {
       this.relays.close(key);
       await this.deleteObjects(name, created).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
       throw e;
     }
+    // a rollout that cannot finish is told by status() (error, with its cause and the pods' events) while the objects
+    // stay, so the caller reads the failing pod's logs before it stops the instance
+    await this.waitRollout(spec, name);
     return upstreams;
   }
 
@@ -124,12 +125,13 @@ export class KubernetesTarget implements InfrastructureTarget {
     }
   }
 
-  /** running while any replica is ready (the gateway fails over); error when the rollout cannot finish */
+  /** running while any replica is ready (the gateway fails over); error when the rollout cannot finish (with the pods' events) */
   async status(ref: InstanceRef): Promise<InstanceState> {
     await this.view.start();
     const d = this.view.deployment(objectName(ref));
     if (!d) return { status: 'lost', detail: `no Deployment ${objectName(ref)} in namespace ${this.opts.namespace}` };
-    return this.statusOf(ref, d);
+    const state = this.statusOf(ref, d);
+    return state.status === 'error' ? { ...state, detail: [state.detail, ...await this.podEvents(ref)].join('\n') } : state;
   }
 
   async *logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string> {
@@ -220,54 +222,36 @@ export class KubernetesTarget implements InfrastructureTarget {
     if (failed) throw failed.reason;
   }
 
-  /** resolves when every replica is ready; rejects with the cause and the failing pod's events and log lines */
+  /** resolves when every replica is ready, the rollout cannot finish, or the rollout timeout passed */
   private waitRollout(spec: InstanceSpec, name: string): Promise<void> {
-    const timeoutMs = this.opts.rolloutTimeoutMs;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const finish = (error?: { cause: string; pod?: string }) => {
-        if (settled) return;
-        settled = true;
+    return new Promise<void>((resolve) => {
+      const finish = () => {
         off();
         clearTimeout(timer);
-        if (!error) return resolve();
-        void this.failureDetails(spec, error.pod).then((details) =>
-          reject(new RtError(`${spec.name} ${spec.version} did not roll out on Kubernetes: ${error.cause}`, { code: 'rollout_failed', details })));
+        resolve();
       };
       const check = () => {
         const d = this.view.deployment(name);
-        if (!d) return;
-        const failure = rolloutFailure(d, this.view.podsWith(instanceSelector(spec, this.owner)));
-        if (failure) finish(failure);
-        else if (rolledOut(d)) finish();
+        if (d && (rolledOut(d) || rolloutFailure(d, this.view.podsWith(instanceSelector(spec, this.owner))))) finish();
       };
       const off = this.view.onChange(check);
-      const timer = setTimeout(() => {
-        const d = this.view.deployment(name);
-        finish({ cause: `not ready after ${Math.round(timeoutMs / 1000)} s (${d?.status?.readyReplicas ?? 0} of ${spec.replicas} replicas ready)` });
-      }, timeoutMs);
+      const timer = setTimeout(finish, this.opts.rolloutTimeoutMs);
       check();
     });
   }
 
-  /** the events of the version's pods and the last log lines of the failing one */
-  private async failureDetails(ref: InstanceRef, failingPod: string | undefined): Promise<string[]> {
-    const pods = this.view.podsWith(instanceSelector(ref, this.owner)).map((p) => p.metadata!.name!);
-    const details: string[] = [];
+  /** the events of a version's pods, one line each */
+  private async podEvents(ref: InstanceRef): Promise<string[]> {
+    const lines: string[] = [];
     try {
-      for (const pod of pods) {
+      for (const pod of this.view.podsWith(instanceSelector(ref, this.owner)).map((p) => p.metadata!.name!)) {
         const events = await this.core.listNamespacedEvent({ namespace: this.opts.namespace, fieldSelector: `involvedObject.name=${pod}` });
-        for (const e of events.items) details.push(`event ${pod}: ${e.reason ?? ''}: ${e.message ?? ''}`);
-      }
-      const pod = failingPod ?? pods[0];
-      if (pod) {
-        const lines = await this.podLog(pod, FAILURE_LOG_LINES);
-        if (lines.length) details.push(`last log lines of ${pod}:`, ...lines);
+        for (const e of events.items) lines.push(`event ${pod}: ${e.reason ?? ''}: ${e.message ?? ''}`);
       }
     } catch (e) {
-      details.push(`(events and logs unavailable: ${apiErrorLine(e)})`);
+      lines.push(`(events unavailable: ${apiErrorLine(e)})`);
     }
-    return details;
+    return lines;
   }
 
   private async podLog(pod: string, tail: number | undefined): Promise<string[]> {
