@@ -13,8 +13,14 @@ export function registerServe(program: Command): void {
       const v = opts[camel(flag)];
       if (v !== undefined) flags[name] = v;
     }
+    const settings = loadSettings(flags);
+    // a server that cannot start exits, naming why: half started, it would hold ports and jobs while serving nothing
+    const server = await startServer(settings).catch((err: Error) => {
+      logger('rt:server').fatal({ err }, 'the server could not start');
+      console.error(`racetrack: could not start: ${err.message}`);
+      process.exit(1);
+    });
     keepServingThroughBugs();
-    const server = await startServer(loadSettings(flags));
     const sshHost = new URL(server.httpUrl).hostname;
     console.log(`racetrack: http listening on ${server.httpUrl}`);
     console.log(`racetrack: ssh listening on ssh://${sshHost}:${server.sshPort}`);

@@ -191,8 +191,8 @@ export class VersionLifecycle {
    * Stops an instance whose route is already gone or changed, and (unless kept, for a version that may start again)
    * removes its build folder. Calls the gateway sent just before the switch still reach it; the job drains them.
    */
-  async #retire(v: JobVersion, opts: { keepBuild: boolean }): Promise<void> {
-    await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
+  async #retire(v: JobVersion, opts: { keepBuild: boolean; grace?: boolean }): Promise<void> {
+    if (opts.grace !== false) await new Promise((r) => setTimeout(r, ROUTE_SWITCH_GRACE_MS));
     await this.d.targets.get(v.target).stop(v);
     const buildDir = v.artifact.buildDir;
     if (!opts.keepBuild && typeof buildDir === 'string') rmSync(buildDir, { recursive: true, force: true });
@@ -338,7 +338,9 @@ export class VersionLifecycle {
     this.#routed(name, version);
     this.d.metrics.idleStopped(name);
     log.info({ job: name, version, idleAfterMs: after }, 'idle: stopped until the next call');
-    await this.#retire(v, { keepBuild: true });
+    // no grace: it had no call in flight (stopIdle checked, and the gateway counts a call from its routing on), and a
+    // call that comes now waits for this stop before its wake
+    await this.#retire(v, { keepBuild: true, grace: false });
   }
 
   /**

@@ -12,6 +12,7 @@ import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
 import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
+import { KubernetesTarget, kubernetesSettings } from '../deploy/kubernetes/index.js';
 import { JobsService, followLifecycle } from '../jobs/index.js';
 import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
 import { loadManifest } from '../manifest/index.js';
@@ -100,6 +101,13 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       pubUrl,
       onStatus: (ref, state) => lifecycle.onInstanceState(ref, state),
     }));
+    // kubernetes needs the engine too: the shared image builder makes the images it pushes
+    const k8s = kubernetesSettings(settings.lookup);
+    if ('unavailable' in k8s) log.info({ why: k8s.unavailable }, 'the kubernetes target is not offered');
+    else {
+      log.info({ kubeconfig: k8s.source, namespace: k8s.namespace, registry: k8s.imageRegistry, reach: k8s.reach }, 'kubernetes target');
+      targets.register(new KubernetesTarget({ ...k8s, engine, rolloutTimeoutMs: settings.readyTimeoutMs, onStatus: (ref, state) => lifecycle.onInstanceState(ref, state) }));
+    }
   }
   const plugins = new PluginStore({
     builtInRoots: [BUILT_IN_PLUGINS],

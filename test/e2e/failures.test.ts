@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { callJob, commitAll, git, gitSshEnv, isRunning, makeJobRepo, makeSshKey, pushHttp, pushSsh, run, sshArgs, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
+import { RACETRACK_FROM_SOURCE, callJob, commitAll, git, gitSshEnv, isRunning, makeJobRepo, makeSshKey, pushHttp, pushSsh, run, sshArgs, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 
 const job = (name: string, version: string, body = 'return "v1"', init = '') => ({
   'job.yaml': `name: ${name}\njobtype: python3\nversion: ${version}\njobtype_extra:\n  entrypoint_path: j.py\n`,
@@ -298,3 +298,13 @@ function rawRequest(httpUrl: string, text: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+test('a server that cannot start exits 1 naming why, instead of hanging half started', async () => {
+  const dir = tempDir('rt-nostart-');
+  writeFile(dir, 'not-a-dir', 'a file where the data dir should be\n');
+  const r = await run(process.execPath, [...RACETRACK_FROM_SOURCE, 'serve'], {
+    env: { RACETRACK_DATA_DIR: join(dir, 'not-a-dir'), RACETRACK_HTTP_PORT: '0', RACETRACK_SSH_PORT: '0' },
+  });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /racetrack: could not start: .*not-a-dir/);
+});

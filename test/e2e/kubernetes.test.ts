@@ -1,0 +1,196 @@
+// The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
+// object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
+// cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
+// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, API down, registry refusing) fail the push in one line, leave no
+// half-created objects, and the serving version keeps serving; delete removes every object.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { standInSkip, startStandInCluster, type StandInCluster } from '../k8s/stand-in-cluster.js';
+import { startRegistry } from '../k8s/image-registry.js';
+import { RESOURCES } from '../k8s/fake-api/resources.js';
+import type { KubeObject } from '../k8s/fake-api/object-store.js';
+
+const skip = await standInSkip();
+const KINDS = ['Deployment', 'Service', 'Secret', 'NetworkPolicy'] as const;
+const resource = (kind: string) => RESOURCES.find((r) => r.kind === kind)!;
+
+describe('kubernetes target on the stand-in cluster, end to end', { skip }, () => {
+  let cluster: StandInCluster;
+  let server: TestServer;
+  let repo: string;
+  let adderPy: string;
+
+  before(async () => {
+    cluster = await startStandInCluster();
+    server = await startTestServer({ env: cluster.env });
+    repo = await makeJobRepo('adder');
+    adderPy = readFileSync(join(repo, 'adder.py'), 'utf8');
+    const yaml = readFileSync(join(repo, 'job.yaml'), 'utf8');
+    writeFileSync(join(repo, 'job.yaml'), `${yaml}\ninfrastructure_target: kubernetes\nreplicas: 2\nresources:\n  memory_max: 256Mi\n  cpu_min: 100m\n`);
+    await commitAll(repo, 'on kubernetes');
+  });
+
+  after(async () => {
+    await server?.cleanup();
+    await cluster?.close();
+  });
+
+  /** the objects of one job version, by kind */
+  const objectsOf = (version: string) => Object.fromEntries(KINDS.map((kind) => [kind,
+    cluster.api.store.list(resource(kind)).filter((o) => o.metadata.labels?.['racetrack.io/job-name'] === 'adder' && o.metadata.labels['racetrack.io/job-version'] === version)])) as Record<typeof KINDS[number], KubeObject[]>;
+  const add = (version: string) => callJob(server, `/pub/job/adder/${version}/api/v1/perform`, { body: { numbers: [40, 2] } });
+  const pushVersion = async (version: string, source = adderPy) => {
+    writeFileSync(join(repo, 'adder.py'), source);
+    writeFileSync(join(repo, 'job.yaml'), readFileSync(join(repo, 'job.yaml'), 'utf8').replace(/^version: .*$/m, `version: ${version}`));
+    await commitAll(repo, `version ${version}`);
+    return pushSsh(server, repo, 'adder');
+  };
+  /** the push's rejection: the first `remote: ` error line */
+  const firstErrorLine = (stderr: string) => stderr.split('\n').find((l) => /error|failed|did not/i.test(l)) ?? stderr;
+
+  test('a push makes a Deployment, Service, Secret and NetworkPolicy, labelled and confined; /pub answers', async () => {
+    const r = await pushSsh(server, repo, 'adder');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Starting 2 replicas on kubernetes/);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+    const objects = objectsOf('0.0.2');
+    for (const kind of KINDS) {
+      assert.equal(objects[kind].length, 1, `one ${kind}`);
+      assert.equal(objects[kind][0]!.metadata.labels!['app.kubernetes.io/managed-by'], 'racetrack');
+    }
+    const deployment = objects.Deployment[0]!;
+    const pod = (deployment.spec!.template as KubeObject).spec as Record<string, any>;
+    const container = pod.containers[0];
+    assert.equal(deployment.spec!.replicas, 2);
+    assert.match(container.image, new RegExp(`^${cluster.registry.address}/racetrack-job/.+@sha256:[0-9a-f]{64}$`));
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(container.readinessProbe.httpGet.path, '/ready');
+    assert.equal(container.livenessProbe.httpGet.path, '/live');
+    assert.ok(container.startupProbe);
+    assert.deepEqual(container.resources, { requests: { cpu: '100m' }, limits: { memory: '256Mi' } });
+    // no value of the environment (the job's token among them) is in the Deployment: every one comes from the Secret
+    assert.ok(container.env.length > 0);
+    for (const e of container.env) assert.equal(e.value, undefined, e.name);
+    assert.equal(objects.Service[0]!.spec!.type, 'ClusterIP');
+    const pods = cluster.api.store.list(resource('Pod')).filter((p) => p.metadata.labels?.['racetrack.io/job-version'] === '0.0.2');
+    assert.equal(pods.length, 2);
+    // what the stand-in kubelet made of the pod spec: a non-root user, no capabilities, no privilege gain
+    for (const p of pods) {
+      const c = await new Docker().getContainer(`rt-k8s-stand-in-${p.metadata.name}`).inspect();
+      assert.match(c.Config.User, /^[1-9]\d*:[1-9]\d*$/);
+      assert.deepEqual(c.HostConfig.CapDrop, ['ALL']);
+      assert.deepEqual(c.HostConfig.SecurityOpt, ['no-new-privileges']);
+    }
+  });
+
+  test('a server restart adopts the running version by its labels: same upstreams, still 42', async () => {
+    const before = cluster.api.requests.filter((r) => r.startsWith('POST')).length;
+    server = await server.restart();
+    assert.deepEqual((await add('0.0.2')).json, 42);
+    assert.equal(cluster.api.requests.filter((r) => r.startsWith('POST')).length, before, 'nothing created again');
+  });
+
+  test('jobs move to docker and back to kubernetes without a failed call', async () => {
+    let calls = 0;
+    let failures = 0;
+    let moving = true;
+    const caller = (async () => {
+      while (moving) {
+        const r = await add('0.0.2');
+        calls++;
+        if (r.json !== 42) failures++;
+      }
+    })();
+    try {
+      const toDocker = await server.ssh('jobs move adder 0.0.2 --infra docker');
+      assert.equal(toDocker.code, 0, toDocker.stderr + toDocker.stdout);
+      for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.2')[kind], [], `${kind} left on kubernetes`);
+      const back = await server.ssh('jobs move adder 0.0.2 --infra kubernetes');
+      assert.equal(back.code, 0, back.stderr + back.stdout);
+      for (const kind of KINDS) assert.equal(objectsOf('0.0.2')[kind].length, 1, kind);
+    } finally {
+      moving = false;
+      await caller;
+    }
+    assert.ok(calls > 0);
+    assert.equal(failures, 0, `${failures} of ${calls} calls failed during the moves`);
+  });
+
+  test('a crash-looping version fails the push with the cause in one line and its log; nothing of it is left', async () => {
+    const r = await pushVersion('0.0.3', `${adderPy}\nraise SystemExit('adder refuses to start')\n`);
+    assert.notEqual(r.code, 0);
+    assert.match(firstErrorLine(r.stderr), /never became ready: the job does not start: pod \S+: CrashLoopBackOff/);
+    assert.match(r.stderr, /adder refuses to start/);
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('RBAC refusing NetworkPolicies fails the push naming it; the Secret and Service made before are removed', async () => {
+    cluster.api.faults.forbidden.add('networkpolicies');
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /creating the NetworkPolicy \S+ in namespace racetrack failed: 403 networkpolicies is forbidden/);
+    } finally {
+      cluster.api.faults.forbidden.clear();
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('the API server down fails the push in one line; the serving version keeps serving', async () => {
+    await cluster.api.down();
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /creating the Secret \S+ in namespace racetrack failed: .*ECONNREFUSED/);
+      assert.deepEqual((await add('0.0.2')).json, 42);
+    } finally {
+      await cluster.api.up();
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+  });
+
+  test('a watch dropped mid-rollout: the push still succeeds', async () => {
+    const off = cluster.api.store.subscribe((c) => {
+      if (c.resource.kind === 'Deployment' && c.type === 'ADDED') {
+        off();
+        setImmediate(() => cluster.api.dropWatches());
+      }
+    });
+    const r = await pushVersion('0.0.4');
+    off();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await add('0.0.4')).json, 42);
+  });
+
+  test('a registry refusing the push fails it in one line; nothing is created', async () => {
+    const port = Number(cluster.registry.address.split(':')[1]);
+    await cluster.registry.close();
+    const readOnly = await startRegistry({ port, readOnly: true });
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: .*\b405\b/);
+    } finally {
+      await readOnly.close();
+      cluster.registry = await startRegistry({ port });
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('deleting the job removes every object of every version', async () => {
+    const r = await server.ssh('jobs delete adder --all');
+    assert.equal(r.code, 0, r.stderr);
+    for (const version of ['0.0.2', '0.0.3', '0.0.4']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
+    assert.deepEqual(cluster.api.store.list(resource('Pod')), []);
+  });
+});

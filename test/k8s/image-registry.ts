@@ -1,0 +1,53 @@
+// A real image registry for the tests: Debian's docker-registry (the CNCF distribution) on a free loopback port, with
+// its storage in a temp folder. The engine treats a 127.0.0.0/8 registry as plain HTTP, so no TLS is needed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/deploy/free-port.js';
+
+export interface TestRegistry {
+  /** host:port, what RACETRACK_IMAGE_REGISTRY is set to */
+  address: string;
+  close(): Promise<void>;
+}
+
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+
+/**
+ * @param readOnly a registry that refuses every push (its maintenance read-only mode)
+ * @param port to take the place of a registry closed before (0 or none: any free port)
+ */
+export async function startRegistry(opts: { readOnly?: boolean; port?: number } = {}): Promise<TestRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-registry-'));
+  const port = opts.port || await freePort();
+  writeFileSync(join(dir, 'config.yml'), [
+    'version: 0.1',
+    'log: {level: error}',
+    'storage:',
+    `  filesystem: {rootdirectory: ${join(dir, 'data')}}`,
+    ...(opts.readOnly ? ['  maintenance: {readonly: {enabled: true}}'] : []),
+    `http: {addr: "127.0.0.1:${port}"}`,
+    '',
+  ].join('\n'));
+  const proc: ChildProcess = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  while (!(await fetch(`http://${address}/v2/`).then((r) => r.ok, () => false))) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`docker-registry did not start: ${stderr.slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    address,
+    async close() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
