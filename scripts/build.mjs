@@ -27,7 +27,7 @@ const copyAssets = (dir) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRS.has(entry.name)) copyAssets(path);
-    } else if (!entry.name.endsWith('.ts')) {
+    } else if (!/\.tsx?$/.test(entry.name)) {
       cpSync(path, join(dist, relative(src, path)));
       copied++;
     }

@@ -11,7 +11,7 @@ const SRC = join(ROOT, 'src');
 function folderGraph(): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
   for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
+    if (!entry.isFile() || !/\.tsx?$/.test(entry.name) || /\.test\.tsx?$/.test(entry.name)) continue;
     const file = join(entry.parentPath, entry.name);
     const from = relative(SRC, file).split('/')[0]!;
     for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {

@@ -15,6 +15,9 @@ import { escapeControlChars, hasControlChars } from '../core/escape-control-char
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_EMAIL = 254;
 const MAX_NAME = 100;
+const MIN_PASSWORD = 8;
+/** scrypt takes any length; a bound keeps one request's hashing cost fixed */
+const MAX_PASSWORD = 1024;
 /** registrations accepted per client address per hour */
 const REGISTRATIONS_PER_ADDRESS = 10;
 
@@ -126,16 +129,32 @@ export class AccessService {
 
   /** Password login: a new personal token, shown once; a failed attempt is audited. */
   async login(email: string, password: string): Promise<{ user: User; token: string }> {
+    const user = await this.checkPassword(email, password, 'user.login');
+    const { token } = this.auth.createToken(`user:${user.email}`, 'login');
+    return { user, token };
+  }
+
+  /** The dashboard's login: the password checked and audited as `login` does, no token made (a session is). */
+  async checkPassword(email: string, password: string, action = 'user.login.dashboard'): Promise<User> {
     const e = parseEmail(email);
     try {
       const user = await this.auth.login(e, password);
-      const { token } = this.auth.createToken(`user:${e}`, 'login');
-      this.audit.record(`user:${e}`, 'user.login');
-      return { user, token };
+      this.audit.record(`user:${e}`, action);
+      return user;
     } catch (err) {
-      this.audit.record(`user:${e}`, 'user.login', { ok: false, detail: (err as Error).message });
+      this.audit.record(`user:${e}`, action, { ok: false, detail: (err as Error).message });
       throw err;
     }
+  }
+
+  /** `ssh rt passwd`: a user sets their own password (how an admin made with a key or token gets one). */
+  async setPassword(actor: Subject, password: string): Promise<void> {
+    const user = this.userOf(actor);
+    if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
+      throw new BadRequestError(`password: must be ${MIN_PASSWORD}–${MAX_PASSWORD} characters`);
+    }
+    this.users.setPasswordHash(user.email, await hashPassword(password));
+    this.audit.record(actor, 'user.passwd');
   }
 
   // ---- users (admin)

@@ -88,6 +88,11 @@ export class AuthService implements CallAuthorizer {
     return user;
   }
 
+  /** An active user as a subject, from the snapshot (a dashboard session names its user by email). */
+  userSubject(email: string): Subject | undefined {
+    return this.subjectOf(`user:${email}`);
+  }
+
   /** An SSH public-key attempt: refused, acceptable (not signed yet), or the user subject it proved. */
   verifySshKey(attempt: SshKeyAttempt): Subject | 'acceptable' | 'refused' {
     const verdict = verifySshKey(this.users, attempt);

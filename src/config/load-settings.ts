@@ -74,6 +74,8 @@ export interface Settings {
   keepDeployLogs: number;
   /** how long after its promotion a failing `latest` is rolled back, in ms */
   rollbackWindowMs: number;
+  /** a dashboard session ends after this long without a request, in ms */
+  sessionIdleMs: number;
 }
 
 /** Every setting: its env name, its racetrack.yaml/flag key, and how to read it. */
@@ -113,6 +115,7 @@ const KEYS = {
   keepDeployLogs: { env: 'RACETRACK_KEEP_DEPLOY_LOGS', key: 'keep_deploy_logs' },
   fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
   remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
+  sessionIdleMs: { env: 'RACETRACK_SESSION_IDLE_MS', key: 'session_idle_ms' },
 } as const;
 
 export type SettingName = keyof typeof KEYS;
@@ -170,6 +173,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
     fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
     remoteSshKey: raw('remoteSshKey') || undefined,
+    sessionIdleMs: int('sessionIdleMs', raw('sessionIdleMs') ?? String(8 * 3600_000), 1000),
   };
   return settings;
 }

@@ -8,3 +8,4 @@ export { escStore, type EscStore } from './esc-store.js';
 export { secretStore, type SecretStore, type SecretRow } from './secret-store.js';
 export { auditStore, type AuditStore, type AuditEvent } from './audit-store.js';
 export { SqliteAsyncTaskStore } from './async-task-store.js';
+export { sessionStore, type SessionStore, type SessionRow } from './session-store.js';

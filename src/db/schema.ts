@@ -144,3 +144,11 @@ export const asyncTasks = sqliteTable('async_tasks', {
   finishedAt: integer('finished_at'),
   expiresAt: integer('expires_at').notNull(),
 });
+
+/** Dashboard sessions: the cookie's value is shown to the browser only; the table keeps its hash. */
+export const sessions = sqliteTable('sessions', {
+  hash: text('hash').primaryKey(),
+  userEmail: text('user_email').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+});

@@ -26,6 +26,9 @@ export function userStore(db: Db) {
       const r = db.select().from(users).where(eq(users.id, id)).get();
       return r && toUser(r);
     },
+    setPasswordHash(email: string, hash: string): void {
+      db.update(users).set({ passwordHash: hash }).where(eq(users.email, email)).run();
+    },
     passwordHash(email: string): string | null | undefined {
       return db.select({ h: users.passwordHash }).from(users).where(eq(users.email, email)).get()?.h;
     },

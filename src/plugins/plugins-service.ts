@@ -48,9 +48,10 @@ export class PluginsService {
   /** Every plugin, loaded ones first by name and version, then the skipped ones with their reason. */
   list(): PluginView[] {
     const { loaded, skipped } = this.d.store.list();
+    const deployed = this.d.deployedVersions(); // once for the whole list: one query, however many plugins
     const loadedViews = [...loaded]
       .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name) || semver.compare(a.manifest.version, b.manifest.version))
-      .map((p) => this.#view(p));
+      .map((p) => this.#view(p, deployed));
     const skippedViews = skipped.map((s): PluginView => ({
       name: s.name ?? basename(s.dir), version: s.version ?? '-', category: '-', description: '', url: null,
       source: s.builtIn ? 'built-in' : 'installed', status: 'skipped', error: s.reason, in_use: 0, used_by: [],
@@ -101,8 +102,8 @@ export class PluginsService {
     });
   }
 
-  #view(p: LoadedPlugin): PluginView {
-    const users = this.#usersOf(p);
+  #view(p: LoadedPlugin, deployed?: DeployedVersion[]): PluginView {
+    const users = this.#usersOf(p, deployed);
     const m = p.manifest;
     return {
       name: m.name, version: m.version, category: m.category, description: m.description, url: m.url ?? null,
@@ -111,9 +112,9 @@ export class PluginsService {
   }
 
   /** `NAME vVERSION` of each deployed job version built with this job-type plugin version. */
-  #usersOf(p: LoadedPlugin): string[] {
+  #usersOf(p: LoadedPlugin, deployed?: DeployedVersion[]): string[] {
     if (p.manifest.category !== 'job-type') return [];
-    return this.d.deployedVersions()
+    return (deployed ?? this.d.deployedVersions())
       .filter((v) => v.artifact.jobType === p.manifest.name && v.artifact.jobTypeVersion === p.manifest.version)
       .map((v) => `${v.name} v${v.version}`);
   }

@@ -1,4 +1,5 @@
-// The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle; everything else 404.
+// The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle,
+// /dashboard (an express app); everything else 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sendJson } from '../core/send-json.js';
 import type { Duplex } from 'node:stream';
@@ -15,6 +16,8 @@ export interface HttpAppDeps {
   gateway: Gateway;
   git: SmartHttpDeps;
   lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** the dashboard (express), for /dashboard and below */
+  dashboard: (req: IncomingMessage, res: ServerResponse) => void;
   health: () => Record<string, unknown>;
   metrics: () => string;
   /** the gateway's /pub on loopback, for /metrics/jobs/NAME/VERSION */
@@ -90,6 +93,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpAppDeps): vo
   if (isJobMetricsPath(parsed.pathname)) return answerJobMetrics(req, res, parsed.pathname, deps.pubUrl());
   if (handleSmartHttp(req, res, parsed, deps.git)) return;
   if (parsed.pathname.startsWith('/lifecycle/')) return deps.lifecycle(req, res);
+  if (parsed.pathname === '/dashboard' || parsed.pathname.startsWith('/dashboard/')) return deps.dashboard(req, res);
   sendJson(res, 404, { error: `no route for ${req.method} ${parsed.pathname}` });
 }
 

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Settings } from '../config/index.js';
-import { openDatabase, SqliteAsyncTaskStore, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore } from '../db/index.js';
+import { createHmac } from 'node:crypto';
+import { openDatabase, SqliteAsyncTaskStore, userStore, tokenStore, jobStore, deploymentStore, escStore, secretStore, auditStore, sessionStore } from '../db/index.js';
 import { AccessService, AuthService, AuthThrottle, bootstrapAdmin } from '../auth/index.js';
 import { AuditLog } from '../audit/index.js';
 import { SecretBox, SecretsService } from '../secrets/index.js';
@@ -22,6 +23,7 @@ import { createLifecycleApi } from '../api/index.js';
 import { PushRegistry, Repos, startHookServer } from '../git-receive/index.js';
 import { RouteTable, createGateway } from '../router/index.js';
 import { createSshServer } from '../ssh/index.js';
+import { CallHistory, Sessions, createDashboard, withSessions } from '../dashboard/index.js';
 import { logger } from '../core/log.js';
 import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
@@ -54,7 +56,8 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const metrics = new PlatformMetrics();
   const deployments = meteredDeployments(deploymentStore(db), metrics);
   const tokens = tokenStore(db);
-  const box = new SecretBox(loadServerKey(settings.dataDir));
+  const serverKey = loadServerKey(settings.dataDir);
+  const box = new SecretBox(serverKey);
   const auth = new AuthService(users, tokens, escStore(db), box);
   const audit = new AuditLog(auditStore(db));
   const access = new AccessService(auth, users, tokens, audit);
@@ -135,10 +138,14 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const hookServer = await startHookServer(settings.dataDir, pushes, pushDeployer);
   const asyncTasks = new SqliteAsyncTaskStore(db, settings.asyncTaskTtlMs);
   const calls = new CallRecorder((name, version, at) => store.touchLastCall(name, version, at));
+  const callHistory = new CallHistory();
+  const sessions = new Sessions(sessionStore(db), settings.sessionIdleMs);
   const gateway = createGateway({
-    routes, authorizer: auth, authRequired: settings.authRequired, asyncTasks,
+    // the dashboard's session cookie is accepted on /pub like a token
+    routes, authorizer: withSessions(auth, sessions), authRequired: settings.authRequired, asyncTasks,
     onCall: (name, version) => {
       calls.record(name, version);
+      callHistory.record(name, version);
       return lifecycle.callStarted(name, version);
     },
     wake: (name, version) => lifecycle.wake(name, version),
@@ -170,6 +177,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
         fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
       }, req, reporter),
       throttle,
+    }),
+    dashboard: createDashboard({
+      services, sessions, throttle, calls: callHistory,
+      csrfSecret: createHmac('sha256', serverKey).update('dashboard csrf').digest('base64url'),
     }),
     health: () => ({ service: 'racetrack', status: 'pass', version: VERSION, jobs: store.versions().length }),
     pubUrl,
@@ -213,6 +224,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       lifecycle.close();
       await gateway.close();
       calls.flush();
+      sessions.close();
       asyncTasks.close();
       for (const t of targets.all()) await t.shutdown();
       db.$client.close();

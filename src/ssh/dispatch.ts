@@ -10,6 +10,7 @@ import { escCommands } from './commands/esc.js';
 import { grantsCommands } from './commands/grants.js';
 import { jobsCommands } from './commands/jobs.js';
 import { keysCommands } from './commands/keys.js';
+import { passwdCommands } from './commands/passwd.js';
 import { pluginsCommands } from './commands/plugins.js';
 import { secretsCommands } from './commands/secrets.js';
 import { tokensCommands } from './commands/tokens.js';
@@ -21,7 +22,7 @@ const log = logger('rt:ssh');
 export const COMMANDS: SshCommand[] = [
   ...whoamiCommands, ...jobsCommands, ...deploysCommands, ...secretsCommands, ...keysCommands,
   ...tokensCommands, ...usersCommands, ...escCommands, ...grantsCommands, ...auditCommands,
-  ...pluginsCommands,
+  ...pluginsCommands, ...passwdCommands,
 ];
 
 const HELP_WIDTH = 44;
