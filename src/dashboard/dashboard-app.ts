@@ -15,13 +15,11 @@ import { jobsRoutes } from './routes/jobs.js';
 import { adminRoutes } from './routes/admin.js';
 import { pluginsRoutes } from './routes/plugins.js';
 import { PLUGIN_INSTALL_PATH } from './views/plugins.js';
+import { CSRF_COOKIE, VISITOR_COOKIE } from '../core/platform-cookies.js';
 import { ErrorPage } from './views/error.js';
 import { BASE } from './views/layout.js';
 
 const log = logger('rt:dashboard');
-/** binds the CSRF token of a visitor not logged in (register, login) to that browser */
-const VISITOR_COOKIE = 'rt_visitor';
-const CSRF_COOKIE = 'rt_csrf';
 /** the pages a visitor without a session may open */
 const OPEN_TO_VISITORS = new Set(['/login', '/register']);
 /** forms are a few short fields */

@@ -3,7 +3,7 @@
 import type { Request, Response, CookieOptions } from 'express';
 import type { Settings } from '../config/index.js';
 
-export const SESSION_COOKIE = 'X-Racetrack-Auth';
+import { SESSION_COOKIE } from '../core/platform-cookies.js';
 
 const options = (settings: Settings): CookieOptions => ({
   httpOnly: true,

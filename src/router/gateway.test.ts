@@ -57,7 +57,7 @@ async function startReplica(): Promise<http.Server> {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const echo: Echo = { port, method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() };
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-tracing-id': 'the-job-may-not-override-this', 'set-cookie': ['a=1', 'b=2'] });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-tracing-id': 'the-job-may-not-override-this', 'set-cookie': ['a=1', 'X-Racetrack-Auth=planted-session; Path=/', 'b=2', ' x-racetrack-auth =other', 'rt_csrf=forged; Path=/dashboard', 'rt_visitor=v'] });
       res.end(JSON.stringify(echo));
     }
   });
@@ -362,6 +362,7 @@ test('the job gets the full path with the query, forwarded headers and the metho
   assert.equal(echo.headers['x-custom'], 'kept');
   assert.equal(echo.headers['x-hop'], undefined, 'headers named in Connection are hop-by-hop');
   assert.equal(echo.headers['x-caller-name'], 'alice@example.com');
+  // the job's own cookies pass; the platform's (session, CSRF binding) a job may neither plant nor clear
   assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
   assert.equal(res.headers['content-type'], 'application/json');
 });

@@ -1,5 +1,6 @@
 // Turns a job's raw response headers into the client's: hop-by-hop ones dropped, Location made
-// public, X-Request-Tracing-Id echoed.
+// public, X-Request-Tracing-Id echoed, the platform's own cookies never set by a job.
+import { setsPlatformCookie } from '../core/platform-cookies.js';
 import { HOP_BY_HOP } from './hop-by-hop.js';
 
 /**
@@ -19,6 +20,8 @@ export function responseHeaders(raw: readonly Buffer[], origin: string, root: st
     else if (lower === 'connection') connection = connection ? `${connection}, ${value}` : value;
     else if (HOP_BY_HOP.has(lower) || lower === 'x-request-tracing-id') continue;
     else if (lower === 'location') out.push(name, publicLocation(value, origin, root));
+    // the job shares the platform's origin: it may not set the platform's own cookies (a session, CSRF binding)
+    else if (lower === 'set-cookie' && setsPlatformCookie(value)) continue;
     else out.push(name, value);
   }
   // `Connection: keep-alive` (the usual case) names nothing else to drop.
