@@ -7,12 +7,9 @@ import { BadRequestError } from '../../core/errors.js';
 import type { BuildContext, ImageRecipe } from '../types.js';
 import { goproxyPaths, writeMainModule } from './build-golang-job.js';
 import { readGoMod } from './read-go-mod.js';
-import { SWAGGER_UI_ASSETS, SWAGGER_UI_DIR } from './swagger-ui.js';
+import { swaggerUiFiles, wrapperRuntimeStage } from '../compiled-wrapper.js';
 
 const DEFAULT_BASE_IMAGE = 'golang:1.19-bookworm';
-const CONTAINER_PORT = 7000;
-/** numeric, so the docker target sees the image's user is not root without reading its passwd */
-const JOB_UID = 10000;
 /** where the job's folder is in the builder stage (the generated go.mod points there) */
 const JOB_IN_BUILD = '/build/job';
 
@@ -41,9 +38,6 @@ export async function golangImageRecipe(ctx: BuildContext): Promise<ImageRecipe>
     GOTOOLCHAIN: 'local', GO111MODULE: 'on', CGO_ENABLED: '0',
     ...(goproxyInBuild ? { GOPROXY: goproxyInBuild } : {}), ...(gosumdb ? { GOSUMDB: gosumdb } : {}),
   };
-  const home = ctx.manifest.jobtype_extra.home_page;
-  const cmd = ['/racetrack-job', '--host', '0.0.0.0', '--port', String(CONTAINER_PORT), '--swagger-ui-dir', '/swagger-ui',
-    ...(home === undefined ? [] : ['--home-page', String(home)])];
   // a compile error's lines name the job's files as the user wrote them
   const build = 'go build -trimpath -ldflags="-s -w" -o /build/racetrack-job . >/build/go-build.log 2>&1 '
     + `|| { sed -e 's#${JOB_IN_BUILD}/##g' -e 's#^\\.\\./job/##' /build/go-build.log; exit 1; }`;
@@ -59,23 +53,14 @@ export async function golangImageRecipe(ctx: BuildContext): Promise<ImageRecipe>
     // build_env and build secrets reach this stage only, as build args; the image that runs has none of them
     ...buildArgs.map((k) => `ARG ${k}`),
     `RUN ${build}`,
-    'FROM scratch',
-    'COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt',
-    'COPY --from=build /build/tmp /tmp',
-    'COPY swagger-ui/ /swagger-ui/',
-    'COPY job/ /job/',
-    'COPY --from=build /build/racetrack-job /racetrack-job',
-    'WORKDIR /job',
-    `EXPOSE ${CONTAINER_PORT}`,
-    `USER ${JOB_UID}:${JOB_UID}`,
-    `CMD ${JSON.stringify(cmd)}`,
+    ...wrapperRuntimeStage(ctx.manifest),
   ];
   return {
     dockerfile: lines.join('\n') + '\n',
     files: {
       main,
       ...Object.fromEntries(proxyDirs.map((path, i) => [`goproxy/${i}`, path])),
-      ...Object.fromEntries(SWAGGER_UI_ASSETS.map((f) => [`swagger-ui/${f}`, join(SWAGGER_UI_DIR, f)])),
+      ...swaggerUiFiles(),
     },
     baseImages: [baseImage],
     baseImageSetting: 'RACETRACK_GOLANG_BASE_IMAGE',

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LISTEN_FD, type JobTypeDefinition, type ProcessArtifact, type ProcessBuildContext } from '../types.js';
+import { type JobTypeDefinition, type ProcessArtifact, type ProcessBuildContext } from '../types.js';
 import { buildGolangJob } from './build-golang-job.js';
 import { golangImageRecipe } from './golang-image-recipe.js';
-import { SWAGGER_UI_DIR } from './swagger-ui.js';
+import { wrapperProcess } from '../compiled-wrapper.js';
 import { validateGolangExtra } from './validate-golang-extra.js';
 
 /** the binary a process build leaves in the job folder (replacing a file of that name) */
@@ -28,17 +28,7 @@ async function buildProcess(ctx: ProcessBuildContext): Promise<Omit<ProcessArtif
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  const home = ctx.manifest.jobtype_extra.home_page;
-  return {
-    kind: 'process',
-    command: {
-      cmd: outFile,
-      args: ['--listen-fd', String(LISTEN_FD), '--swagger-ui-dir', SWAGGER_UI_DIR, ...(home === undefined ? [] : ['--home-page', String(home)])],
-      cwd: ctx.jobDir,
-      env: {},
-      readOnlyPaths: [SWAGGER_UI_DIR],
-    },
-  };
+  return wrapperProcess(outFile, ctx.jobDir, ctx.manifest);
 }
 
 export const golang: JobTypeDefinition = {

@@ -5,14 +5,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext, ImageRecipe } from '../types.js';
-import { SWAGGER_UI_ASSETS, SWAGGER_UI_DIR } from '../golang/swagger-ui.js';
+import { swaggerUiFiles, wrapperRuntimeStage } from '../compiled-wrapper.js';
 import { checkRustJob, crateManifest, RUST_WRAPPER_DIR } from './build-rust-job.js';
 import { cargoConfig, relocateCargoConfig } from './cargo-config.js';
 
 const DEFAULT_BASE_IMAGE = 'rust:1.63-slim-bookworm';
-const CONTAINER_PORT = 7000;
-/** numeric, so the docker target sees the image's user is not root without reading its passwd */
-const JOB_UID = 10000;
 const CRATE = 'racetrack-job';
 /** what the shared layer compiles in place of the job: the wrapper and the crates are then built */
 const STUB_HANDLER = 'use serde_json::Value;\nuse std::collections::HashMap;\n\npub fn perform(_input: HashMap<String, Value>) -> Value {\n    Value::Null\n}\n';
@@ -37,9 +34,6 @@ export function rustImageRecipe(ctx: BuildContext): ImageRecipe {
   }
 
   const buildArgs = Object.keys(ctx.buildEnv).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
-  const home = ctx.manifest.jobtype_extra.home_page;
-  const cmd = ['/racetrack-job', '--host', '0.0.0.0', '--port', String(CONTAINER_PORT), '--swagger-ui-dir', '/swagger-ui',
-    ...(home === undefined ? [] : ['--home-page', String(home)])];
   // glibc linked in (crt-static) so the binary runs on an empty base; --target keeps that flag off build scripts
   const cargo = 'cargo build --release --target "$(rustc -vV | sed -n "s/^host: //p")"';
   const lines = [
@@ -57,16 +51,7 @@ export function rustImageRecipe(ctx: BuildContext): ImageRecipe {
     // touched, so cargo never takes the stub's build for the job's; a compile error names the job's files
     `RUN touch src/main.rs && { ${cargo} >/build/cargo.log 2>&1 || { sed -e 's#src/handler/##g' /build/cargo.log; exit 1; }; } `
       + '&& cp /build/target/*/release/racetrack-job /build/racetrack-job',
-    'FROM scratch',
-    'COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt',
-    'COPY --from=build /build/tmp /tmp',
-    'COPY swagger-ui/ /swagger-ui/',
-    'COPY job/ /job/',
-    'COPY --from=build /build/racetrack-job /racetrack-job',
-    'WORKDIR /job',
-    `EXPOSE ${CONTAINER_PORT}`,
-    `USER ${JOB_UID}:${JOB_UID}`,
-    `CMD ${JSON.stringify(cmd)}`,
+    ...wrapperRuntimeStage(ctx.manifest),
   ];
   return {
     dockerfile: lines.join('\n') + '\n',
@@ -75,7 +60,7 @@ export function rustImageRecipe(ctx: BuildContext): ImageRecipe {
       'wrapper/Cargo.toml': join(RUST_WRAPPER_DIR, 'Cargo.toml'),
       'wrapper/src': join(RUST_WRAPPER_DIR, 'src'),
       ...Object.fromEntries((config?.paths ?? []).map((path, i) => [`cargo-sources/${i}`, path])),
-      ...Object.fromEntries(SWAGGER_UI_ASSETS.map((f) => [`swagger-ui/${f}`, join(SWAGGER_UI_DIR, f)])),
+      ...swaggerUiFiles(),
     },
     baseImages: [baseImage],
     baseImageSetting: 'RACETRACK_RUST_BASE_IMAGE',

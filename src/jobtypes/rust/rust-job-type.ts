@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LISTEN_FD, type JobTypeDefinition, type ProcessArtifact, type ProcessBuildContext } from '../types.js';
-import { SWAGGER_UI_DIR } from '../golang/swagger-ui.js';
+import { type JobTypeDefinition, type ProcessArtifact, type ProcessBuildContext } from '../types.js';
+import { wrapperProcess } from '../compiled-wrapper.js';
 import { buildRustJob } from './build-rust-job.js';
 import { rustImageRecipe } from './rust-image-recipe.js';
 import { validateRustExtra } from './validate-rust-extra.js';
@@ -29,17 +29,7 @@ async function buildProcess(ctx: ProcessBuildContext): Promise<Omit<ProcessArtif
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  const home = ctx.manifest.jobtype_extra.home_page;
-  return {
-    kind: 'process',
-    command: {
-      cmd: outFile,
-      args: ['--listen-fd', String(LISTEN_FD), '--swagger-ui-dir', SWAGGER_UI_DIR, ...(home === undefined ? [] : ['--home-page', String(home)])],
-      cwd: ctx.jobDir,
-      env: {},
-      readOnlyPaths: [SWAGGER_UI_DIR],
-    },
-  };
+  return wrapperProcess(outFile, ctx.jobDir, ctx.manifest);
 }
 
 export const rust: JobTypeDefinition = {
