@@ -3,32 +3,16 @@
 // so the ratio shows what the platform adds (git, hooks, export, build, routing). Goal: under 1 s.
 // golang: Racetrack's golang sample with its build cache warm (one push first), against python3's push in this run.
 // Goal: under 3 s.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitAll, FIXTURES, makeJobRepo, pushSsh, ROOT, startTestServer, tempDir, writeFile, type TestServer } from '../test/harness.js';
-import { freePort } from '../src/deploy/index.js';
-import { WRAPPER_DIR, SWAGGER_UI_DIR } from '../src/jobtypes/python3/python3-job-type.js';
-import { firstAnswer, median } from './first-answer.js';
+import { commitAll, makeJobRepo, pushSsh, ROOT, startTestServer, tempDir, writeFile, type TestServer } from '../test/harness.js';
+import { firstAnswer, median, wrapperStartToAnswer } from './first-answer.js';
 import { pushToServeHugo } from './push-to-serve-hugo.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
 const body = JSON.stringify({ numbers: [40, 2] });
-
-async function baselineOnce(): Promise<number> {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = spawn('python3', ['-m', 'racetrack_job_wrapper', '--entrypoint-path', 'adder.py', '--port', String(port), '--swagger-ui-dir', SWAGGER_UI_DIR], {
-    cwd: join(FIXTURES, 'adder'),
-    env: { ...process.env, PYTHONPATH: WRAPPER_DIR, JOB_NAME: 'adder', JOB_VERSION: '0.0.2' },
-    stdio: 'ignore',
-  });
-  await firstAnswer(`http://127.0.0.1:${port}/api/v1/perform`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-  const ms = performance.now() - t0;
-  child.kill();
-  return ms;
-}
 
 /** push → first correct answer through pub, for each of `runs` new versions of the job in repo (a fixture's copy) */
 async function pushToServe(server: TestServer, repo: string, fixture: string, runs: number, first = 0): Promise<number[]> {
@@ -72,7 +56,7 @@ try {
     pushes.push(performance.now() - t0);
     const r = await push;
     if (r.code !== 0) throw new Error(`push failed:\n${r.stderr}`);
-    baselines.push(await baselineOnce());
+    baselines.push(await wrapperStartToAnswer());
   }
   const p = median(pushes);
   const b = median(baselines);

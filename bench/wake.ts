@@ -1,30 +1,12 @@
 // Wake: the first call to an idle python3 version (stopped for want of calls) answered through pub, which the gateway
 // holds while the version starts. Baseline in the same run: starting the same job's wrapper by hand and waiting for
 // its first answer. Goal: wake p50 under 300 ms.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { FIXTURES, makeJobRepo, pushSsh, startTestServer, waitFor } from '../test/harness.js';
-import { freePort } from '../src/deploy/index.js';
-import { WRAPPER_DIR, SWAGGER_UI_DIR } from '../src/jobtypes/python3/python3-job-type.js';
-import { firstAnswer, median } from './first-answer.js';
+import { makeJobRepo, pushSsh, startTestServer, waitFor } from '../test/harness.js';
+import { median, wrapperStartToAnswer } from './first-answer.js';
 
 const WAKES = Number(process.env.BENCH_RUNS ?? 20);
 const body = JSON.stringify({ numbers: [40, 2] });
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)]!;
-
-async function baselineOnce(): Promise<number> {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = spawn('python3', ['-m', 'racetrack_job_wrapper', '--entrypoint-path', 'adder.py', '--port', String(port), '--swagger-ui-dir', SWAGGER_UI_DIR], {
-    cwd: join(FIXTURES, 'adder'),
-    env: { ...process.env, PYTHONPATH: WRAPPER_DIR, JOB_NAME: 'adder', JOB_VERSION: '0.0.2' },
-    stdio: 'ignore',
-  });
-  await firstAnswer(`http://127.0.0.1:${port}/api/v1/perform`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-  const ms = performance.now() - t0;
-  child.kill();
-  return ms;
-}
 
 const server = await startTestServer();
 try {
@@ -44,7 +26,7 @@ try {
     const text = await res.text();
     wakes.push(performance.now() - t0);
     if (res.status !== 200 || text.trim() !== '42') throw new Error(`the wake call answered ${res.status}: ${text}`);
-    baselines.push(await baselineOnce());
+    baselines.push(await wrapperStartToAnswer());
   }
   const w = median(wakes);
   const b = median(baselines);
