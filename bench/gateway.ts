@@ -73,6 +73,9 @@ try {
   console.log(`added p99 over direct: nginx ${addedNginx.toFixed(2)} ms, pub ${addedPub.toFixed(2)} ms` +
     (addedNginx > 0 ? `  → ${(addedPub / addedNginx).toFixed(2)}× nginx (goal ≤ 2×)` : '  (nginx adds nothing measurable)'));
   console.log(`p99 pub/nginx: ${(pub.p99 / nginx.p99).toFixed(2)}×;  proxy CPU per request pub/nginx: ${(pub.cpuUs / nginx.cpuUs).toFixed(2)}×`);
+  // what the gateway's CPU per request is made of: a Node HTTP server (the direct job's own cost) and undici's client
+  const alone = JSON.parse((await run(process.execPath, ['--import', 'tsx', join(here, 'gateway/undici-alone.ts'), String(upstreamPort), String(perRound)])).stdout) as { rps: number; cpuUs: number };
+  console.log(`parts: a Node HTTP server ${direct.cpuUs.toFixed(1)} µs/request (the direct job), undici Client.dispatch alone ${alone.cpuUs.toFixed(1)} µs/request (${alone.rps.toFixed(0)} req/s); the rest of pub's ${pub.cpuUs.toFixed(1)} µs is routing, auth, headers and the second socket`);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
