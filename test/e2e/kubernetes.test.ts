@@ -1,7 +1,7 @@
 // The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
 // object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
 // cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
-// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, API down, registry refusing) fail the push in one line, leave no
+// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, quota, image pull, API down, registry refusing) fail the push in one line, leave no
 // half-created objects, and the serving version keeps serving; delete removes every object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -182,6 +182,33 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     } finally {
       await readOnly.close();
       cluster.registry = await startRegistry({ port });
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('the node failing to pull the image fails the push naming the pull in one line; nothing of it is left', async () => {
+    cluster.kubelet.pullRefused = 'failed to resolve reference: unexpected status from HEAD request: 401 Unauthorized';
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /never became ready: .*pod \S+: (ErrImagePull|ImagePullBackOff)/);
+      assert.match(r.stderr, /401 Unauthorized/);
+    } finally {
+      cluster.kubelet.pullRefused = undefined;
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('a quota refusing the Deployment fails the push naming it in one line; the objects made before are removed', async () => {
+    cluster.api.faults.refuseCreate.set('Deployment', 'deployments.apps is forbidden: exceeded quota: racetrack-quota, requested: count/deployments.apps=1, used: count/deployments.apps=2, limited: count/deployments.apps=2');
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /creating the Deployment \S+ in namespace racetrack failed: 403 .*exceeded quota: racetrack-quota/);
+    } finally {
+      cluster.api.faults.refuseCreate.clear();
     }
     for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
     assert.deepEqual((await add('0.0.2')).json, 42);
