@@ -63,7 +63,7 @@ export class KubernetesTarget implements InfrastructureTarget {
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
     if (artifact.kind !== 'image') throw new RtError(`the kubernetes target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     await this.view.start();
-    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry);
+    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry, this.opts.registryAuth);
     const imageUser = (await this.opts.engine.docker.getImage(artifact.image).inspect()).Config.User;
     const [uid, gid] = containerUser(imageUser).split(':').map(Number) as [number, number];
     const name = objectName(spec);
