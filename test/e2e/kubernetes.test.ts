@@ -214,10 +214,34 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     assert.deepEqual((await add('0.0.2')).json, 42);
   });
 
+  test('objects left half-made when the API server died mid-create are removed at the next start', async () => {
+    // the API goes down right after the NetworkPolicy is made: the Deployment is never made, nor is the cleanup done
+    const off = cluster.api.store.subscribe((c) => {
+      if (c.resource.kind === 'NetworkPolicy' && c.type === 'ADDED' && c.object.metadata.labels?.['racetrack.io/job-version'] === '0.0.5') {
+        off();
+        setImmediate(() => void cluster.api.down());
+      }
+    });
+    try {
+      const r = await pushVersion('0.0.5');
+      assert.notEqual(r.code, 0);
+    } finally {
+      off();
+      await cluster.api.up();
+    }
+    assert.equal(objectsOf('0.0.5').Secret.length, 1, 'the stand-in left no half-made version to collect');
+    assert.deepEqual(objectsOf('0.0.5').Deployment, []);
+    server = await server.restart();
+    assert.deepEqual((await add('0.0.2')).json, 42);
+    // adoption lists the cluster before the server restores anything, and collects on that first list
+    for (let i = 0; i < 100 && KINDS.some((kind) => objectsOf('0.0.5')[kind].length > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.5')[kind], [], kind);
+  });
+
   test('deleting the job removes every object of every version', async () => {
     const r = await server.ssh('jobs delete adder --all');
     assert.equal(r.code, 0, r.stderr);
-    for (const version of ['0.0.2', '0.0.3', '0.0.4']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
+    for (const version of ['0.0.2', '0.0.3', '0.0.4', '0.0.5']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
     assert.deepEqual(cluster.api.store.list(resource('Pod')), []);
   });
 });
