@@ -1,7 +1,7 @@
 // The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
 // object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
 // cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
-// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, quota, image pull, API down, registry refusing) fail the push in one line, leave no
+// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, quota, image pull, API down, registry refusing or wanting a login) fail the push in one line, leave no
 // half-created objects, and the serving version keeps serving; delete removes every object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -187,13 +187,28 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     assert.deepEqual((await add('0.0.2')).json, 42);
   });
 
+  test('a registry wanting a login this server lacks fails the push in one line naming it and the authentication', async () => {
+    const port = Number(cluster.registry.address.split(':')[1]);
+    await cluster.registry.close();
+    const guarded = await startRegistry({ port, login: { username: 'someone', password: 'else' } });
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: the registry wants authentication .*RACETRACK_IMAGE_REGISTRY_USER/);
+    } finally {
+      await guarded.close();
+      cluster.registry = await startRegistry({ port });
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
   test('the node failing to pull the image fails the push naming the pull in one line; nothing of it is left', async () => {
     cluster.kubelet.pullRefused = 'failed to resolve reference: unexpected status from HEAD request: 401 Unauthorized';
     try {
       const r = await pushVersion('0.0.3');
       assert.notEqual(r.code, 0);
-      assert.match(firstErrorLine(r.stderr), /never became ready: .*pod \S+: (ErrImagePull|ImagePullBackOff)/);
-      assert.match(r.stderr, /401 Unauthorized/);
+      assert.match(firstErrorLine(r.stderr), /never became ready: .*pod \S+: (ErrImagePull|ImagePullBackOff): .*401 Unauthorized/);
     } finally {
       cluster.kubelet.pullRefused = undefined;
     }

@@ -3,17 +3,17 @@
 // error. The image is a one-file image imported for the test, so the push is quick.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { readJsonLines } from '../../src/core/read-json-lines.js';
 import { pushImage } from '../../src/deploy/kubernetes/push-image.js';
-import { HTPASSWD_BINARY, startRegistry, type TestRegistry } from './image-registry.js';
+import { startRegistry, type TestRegistry } from './image-registry.js';
 import { standInSkip } from './stand-in-cluster.js';
 
-const skip = (await standInSkip()) || (!existsSync(HTPASSWD_BINARY) && 'skipped: no htpasswd (apt-get install apache2-utils)');
+const skip = await standInSkip();
 const LOGIN = { username: 'pusher', password: 'pw-not-in-any-log-7c1f' };
 const IMAGE = 'racetrack-test/push-auth:1';
 

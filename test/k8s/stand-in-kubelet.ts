@@ -120,7 +120,7 @@ export class StandInKubelet {
       this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ErrImagePull', message: pulled.message } });
       // as a real kubelet, it backs off before the next pull and says so
       const running = this.pods.get(name);
-      if (running) running.timer = setTimeout(() => this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } }), PROBE_MS);
+      if (running) running.timer = setTimeout(() => this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ErrImagePull: ${pulled.message}` } }), PROBE_MS);
       return;
     }
     const env: string[] = [];
