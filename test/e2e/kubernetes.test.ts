@@ -187,19 +187,28 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     assert.deepEqual((await add('0.0.2')).json, 42);
   });
 
-  test('a registry wanting a login this server lacks fails the push in one line naming it and the authentication', async () => {
+  test('a registry wanting a login: refused without it in one line naming the registry; with it the push serves, the password in no log', async () => {
+    const login = { username: 'pusher', password: 'pw-never-logged-5e0b' };
     const port = Number(cluster.registry.address.split(':')[1]);
     await cluster.registry.close();
-    const guarded = await startRegistry({ port, login: { username: 'someone', password: 'else' } });
+    const guarded = await startRegistry({ port, login });
     try {
-      const r = await pushVersion('0.0.3');
-      assert.notEqual(r.code, 0);
-      assert.match(firstErrorLine(r.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: the registry wants authentication .*RACETRACK_IMAGE_REGISTRY_USER/);
+      const refused = await pushVersion('0.0.3');
+      assert.notEqual(refused.code, 0);
+      assert.match(firstErrorLine(refused.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: the registry wants authentication .*RACETRACK_IMAGE_REGISTRY_USER/);
+      for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+      await server.stop();
+      server = await startTestServer({ dataDir: server.dataDir, token: server.token, keyPath: server.keyPath,
+        env: { ...cluster.env, RACETRACK_IMAGE_REGISTRY_USER: login.username, RACETRACK_IMAGE_REGISTRY_PASSWORD: login.password } });
+      const accepted = await pushVersion('0.0.6');
+      assert.equal(accepted.code, 0, accepted.stderr);
+      assert.deepEqual((await add('0.0.6')).json, 42);
+      assert.ok(!server.output().includes(login.password), 'the registry password is in the server log');
+      assert.ok(!accepted.stderr.includes(login.password), 'the registry password is in the push output');
     } finally {
       await guarded.close();
       cluster.registry = await startRegistry({ port });
     }
-    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
     assert.deepEqual((await add('0.0.2')).json, 42);
   });
 
@@ -256,7 +265,7 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
   test('deleting the job removes every object of every version', async () => {
     const r = await server.ssh('jobs delete adder --all');
     assert.equal(r.code, 0, r.stderr);
-    for (const version of ['0.0.2', '0.0.3', '0.0.4', '0.0.5']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
+    for (const version of ['0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
     assert.deepEqual(cluster.api.store.list(resource('Pod')), []);
   });
 });
