@@ -172,16 +172,17 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
   });
 
   test('a registry refusing the push fails it in one line; nothing is created', async () => {
+    const { storage } = cluster.registry;
     const port = Number(cluster.registry.address.split(':')[1]);
-    await cluster.registry.close();
-    const readOnly = await startRegistry({ port, readOnly: true });
+    await cluster.registry.close({ keepStorage: true });
+    const readOnly = await startRegistry({ port, readOnly: true, storage });
     try {
       const r = await pushVersion('0.0.3');
       assert.notEqual(r.code, 0);
       assert.match(firstErrorLine(r.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: .*\b405\b/);
     } finally {
-      await readOnly.close();
-      cluster.registry = await startRegistry({ port });
+      await readOnly.close({ keepStorage: true });
+      cluster.registry = await startRegistry({ port, storage });
     }
     for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
     assert.deepEqual((await add('0.0.2')).json, 42);
@@ -189,9 +190,10 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
 
   test('a registry wanting a login: refused without it in one line naming the registry; with it the push serves, the password in no log', async () => {
     const login = { username: 'pusher', password: 'pw-never-logged-5e0b' };
+    const { storage } = cluster.registry;
     const port = Number(cluster.registry.address.split(':')[1]);
-    await cluster.registry.close();
-    const guarded = await startRegistry({ port, login });
+    await cluster.registry.close({ keepStorage: true });
+    const guarded = await startRegistry({ port, login, storage });
     try {
       const refused = await pushVersion('0.0.3');
       assert.notEqual(refused.code, 0);
@@ -206,8 +208,8 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
       assert.ok(!server.output().includes(login.password), 'the registry password is in the server log');
       assert.ok(!accepted.stderr.includes(login.password), 'the registry password is in the push output');
     } finally {
-      await guarded.close();
-      cluster.registry = await startRegistry({ port });
+      await guarded.close({ keepStorage: true });
+      cluster.registry = await startRegistry({ port, storage });
     }
     assert.deepEqual((await add('0.0.2')).json, 42);
   });

@@ -9,7 +9,10 @@ import { freePort } from '../../src/deploy/free-port.js';
 export interface TestRegistry {
   /** host:port, what RACETRACK_IMAGE_REGISTRY is set to */
   address: string;
-  close(): Promise<void>;
+  /** where it keeps images: a registry started on it later serves them, and need not be pushed them again */
+  storage: string;
+  /** @param keepStorage leave the images for a registry started on the same storage */
+  close(opts?: { keepStorage?: boolean }): Promise<void>;
 }
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
@@ -20,9 +23,11 @@ export const HTPASSWD_BINARY = '/usr/bin/htpasswd';
  * @param readOnly a registry that refuses every push (its maintenance read-only mode)
  * @param port to take the place of a registry closed before (0 or none: any free port)
  * @param login a registry that takes pushes and pulls from this user only (htpasswd auth)
+ * @param storage the images of a registry closed with keepStorage (this one then removes them when closed)
  */
-export async function startRegistry(opts: { readOnly?: boolean; port?: number; login?: { username: string; password: string } } = {}): Promise<TestRegistry> {
+export async function startRegistry(opts: { readOnly?: boolean; port?: number; login?: { username: string; password: string }; storage?: string } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'rt-registry-'));
+  const storage = opts.storage ?? join(dir, 'data');
   const port = opts.port || await freePort();
   if (opts.login) {
     const made = spawnSync(HTPASSWD_BINARY, ['-nbB', opts.login.username, opts.login.password], { encoding: 'utf8' });
@@ -33,7 +38,7 @@ export async function startRegistry(opts: { readOnly?: boolean; port?: number; l
     'version: 0.1',
     'log: {level: error}',
     'storage:',
-    `  filesystem: {rootdirectory: ${join(dir, 'data')}}`,
+    `  filesystem: {rootdirectory: ${storage}}`,
     ...(opts.readOnly ? ['  maintenance: {readonly: {enabled: true}}'] : []),
     ...(opts.login ? [`auth: {htpasswd: {realm: racetrack-test, path: ${join(dir, 'htpasswd')}}}`] : []),
     `http: {addr: "127.0.0.1:${port}"}`,
@@ -51,13 +56,15 @@ export async function startRegistry(opts: { readOnly?: boolean; port?: number; l
   }
   return {
     address,
-    async close() {
+    storage,
+    async close({ keepStorage = false } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      if (!keepStorage) rmSync(storage, { recursive: true, force: true });
     },
   };
 }
