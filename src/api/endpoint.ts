@@ -4,7 +4,6 @@ import type { AuthThrottle, Subject } from '../auth/index.js';
 import type { ArchiveDeployRequest, DeployOutcome, RemoteDeployRequest, Reporter } from '../build/index.js';
 import type { Manifest } from '../manifest/index.js';
 import type { Services } from '../services/services.js';
-import type { Params } from './router.js';
 
 export interface ApiDeps {
   services: Services;
@@ -22,13 +21,16 @@ export interface ApiDeps {
 
 export interface ApiContext {
   req: IncomingMessage;
-  params: Params;
+  /** the path's parameters, URL-decoded */
+  params: Record<string, string>;
   query: URLSearchParams;
   deps: ApiDeps;
   /** the caller, from X-Racetrack-Auth or Authorization: Bearer; 401 without a valid token */
   subject(): Subject;
   /** the JSON object body, at most `limit` bytes (64 KiB unless the endpoint says otherwise) */
   body(): Promise<Record<string, unknown>>;
+  /** the body's bytes, whatever its content type, at most the endpoint's `bodyLimit` */
+  rawBody(): Promise<Buffer>;
   /** aborted when the client goes away */
   signal: AbortSignal;
 }
@@ -42,5 +44,7 @@ export interface Endpoint {
   path: string;
   /** largest request body accepted, in bytes */
   bodyLimit?: number;
+  /** the 413 answer's message, when "request body larger than …" does not say enough */
+  tooLargeMessage?: string;
   handle(ctx: ApiContext): Promise<ApiResponse> | ApiResponse;
 }

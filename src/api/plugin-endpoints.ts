@@ -1,7 +1,5 @@
 // /plugin…: the plugins, as `ssh rt plugins …` (CONTRACT §11): list; install from a zip body; remove one version
 // (or, DELETE /plugin/NAME, every installed version of NAME at once).
-import { RtError } from '../core/errors.js';
-import { readBoundedBody } from '../core/read-bounded-body.js';
 import { MAX_PLUGIN_ZIP_BYTES } from '../plugins/index.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -19,14 +17,9 @@ export const pluginEndpoints: Endpoint[] = [
     method: 'POST',
     path: '/plugin/upload',
     bodyLimit: MAX_PLUGIN_ZIP_BYTES,
-    async handle({ deps, subject, req }) {
-      const plugin = await deps.services.plugins.install(subject(), async () => {
-        const tooLarge = new RtError(`request body: the plugin zip is larger than ${MAX_PLUGIN_ZIP_BYTES / 1024 / 1024} MiB`, { code: 'too_large', httpStatus: 413 });
-        if (Number(req.headers['content-length'] ?? 0) > MAX_PLUGIN_ZIP_BYTES) throw tooLarge;
-        const zip = await readBoundedBody(req, MAX_PLUGIN_ZIP_BYTES);
-        if (!zip) throw tooLarge;
-        return zip;
-      });
+    tooLargeMessage: `request body: the plugin zip is larger than ${MAX_PLUGIN_ZIP_BYTES / 1024 / 1024} MiB`,
+    async handle({ deps, subject, rawBody }) {
+      const plugin = await deps.services.plugins.install(subject(), rawBody);
       return { status: 201, body: plugin };
     },
   },

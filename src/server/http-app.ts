@@ -1,4 +1,4 @@
-// The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle,
+// The one HTTP listener: /health, /metrics (and /metrics/jobs/NAME/VERSION), /pub (the gateway), /git (smart HTTP), /lifecycle (an express app),
 // /dashboard (an express app); everything else 404.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sendJson } from '../core/send-json.js';
@@ -15,6 +15,7 @@ const log = logger('rt:http');
 export interface HttpAppDeps {
   gateway: Gateway;
   git: SmartHttpDeps;
+  /** the /lifecycle/api/v1 API (express) */
   lifecycle: (req: IncomingMessage, res: ServerResponse) => void;
   /** the dashboard (express), for /dashboard and below */
   dashboard: (req: IncomingMessage, res: ServerResponse) => void;
