@@ -1,7 +1,7 @@
 // The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
 // object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
 // cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
-// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, API down, registry refusing) fail the push in one line, leave no
+// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, quota, image pull, API down, registry refusing or wanting a login) fail the push in one line, leave no
 // half-created objects, and the serving version keeps serving; delete removes every object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -172,25 +172,102 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
   });
 
   test('a registry refusing the push fails it in one line; nothing is created', async () => {
+    const { storage } = cluster.registry;
     const port = Number(cluster.registry.address.split(':')[1]);
-    await cluster.registry.close();
-    const readOnly = await startRegistry({ port, readOnly: true });
+    await cluster.registry.close({ keepStorage: true });
+    const readOnly = await startRegistry({ port, readOnly: true, storage });
     try {
       const r = await pushVersion('0.0.3');
       assert.notEqual(r.code, 0);
       assert.match(firstErrorLine(r.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: .*\b405\b/);
     } finally {
-      await readOnly.close();
-      cluster.registry = await startRegistry({ port });
+      await readOnly.close({ keepStorage: true });
+      cluster.registry = await startRegistry({ port, storage });
     }
     for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
     assert.deepEqual((await add('0.0.2')).json, 42);
   });
 
+  test('a registry wanting a login: refused without it in one line naming the registry; with it the push serves, the password in no log', async () => {
+    const login = { username: 'pusher', password: 'pw-never-logged-5e0b' };
+    const { storage } = cluster.registry;
+    const port = Number(cluster.registry.address.split(':')[1]);
+    await cluster.registry.close({ keepStorage: true });
+    const guarded = await startRegistry({ port, login, storage });
+    try {
+      const refused = await pushVersion('0.0.3');
+      assert.notEqual(refused.code, 0);
+      assert.match(firstErrorLine(refused.stderr), /pushing image \S+ to 127\.0\.0\.1:\d+ failed: the registry wants authentication .*RACETRACK_IMAGE_REGISTRY_USER/);
+      for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+      await server.stop();
+      server = await startTestServer({ dataDir: server.dataDir, token: server.token, keyPath: server.keyPath,
+        env: { ...cluster.env, RACETRACK_IMAGE_REGISTRY_USER: login.username, RACETRACK_IMAGE_REGISTRY_PASSWORD: login.password } });
+      const accepted = await pushVersion('0.0.6');
+      assert.equal(accepted.code, 0, accepted.stderr);
+      assert.deepEqual((await add('0.0.6')).json, 42);
+      assert.ok(!server.output().includes(login.password), 'the registry password is in the server log');
+      assert.ok(!accepted.stderr.includes(login.password), 'the registry password is in the push output');
+    } finally {
+      await guarded.close({ keepStorage: true });
+      cluster.registry = await startRegistry({ port, storage });
+    }
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('the node failing to pull the image fails the push naming the pull in one line; nothing of it is left', async () => {
+    cluster.kubelet.pullRefused = 'failed to resolve reference: unexpected status from HEAD request: 401 Unauthorized';
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /never became ready: .*pod \S+: (ErrImagePull|ImagePullBackOff): .*401 Unauthorized/);
+    } finally {
+      cluster.kubelet.pullRefused = undefined;
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('a quota refusing the Deployment fails the push naming it in one line; the objects made before are removed', async () => {
+    cluster.api.faults.refuseCreate.set('Deployment', 'deployments.apps is forbidden: exceeded quota: racetrack-quota, requested: count/deployments.apps=1, used: count/deployments.apps=2, limited: count/deployments.apps=2');
+    try {
+      const r = await pushVersion('0.0.3');
+      assert.notEqual(r.code, 0);
+      assert.match(firstErrorLine(r.stderr), /creating the Deployment \S+ in namespace racetrack failed: 403 .*exceeded quota: racetrack-quota/);
+    } finally {
+      cluster.api.faults.refuseCreate.clear();
+    }
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.3')[kind], [], kind);
+    assert.deepEqual((await add('0.0.2')).json, 42);
+  });
+
+  test('objects left half-made when the API server died mid-create are removed at the next start', async () => {
+    // the API goes down right after the NetworkPolicy is made: the Deployment is never made, nor is the cleanup done
+    const off = cluster.api.store.subscribe((c) => {
+      if (c.resource.kind === 'NetworkPolicy' && c.type === 'ADDED' && c.object.metadata.labels?.['racetrack.io/job-version'] === '0.0.5') {
+        off();
+        setImmediate(() => void cluster.api.down());
+      }
+    });
+    try {
+      const r = await pushVersion('0.0.5');
+      assert.notEqual(r.code, 0);
+    } finally {
+      off();
+      await cluster.api.up();
+    }
+    assert.equal(objectsOf('0.0.5').Secret.length, 1, 'the stand-in left no half-made version to collect');
+    assert.deepEqual(objectsOf('0.0.5').Deployment, []);
+    server = await server.restart();
+    assert.deepEqual((await add('0.0.2')).json, 42);
+    // adoption lists the cluster before the server restores anything, and collects on that first list
+    for (let i = 0; i < 100 && KINDS.some((kind) => objectsOf('0.0.5')[kind].length > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const kind of KINDS) assert.deepEqual(objectsOf('0.0.5')[kind], [], kind);
+  });
+
   test('deleting the job removes every object of every version', async () => {
     const r = await server.ssh('jobs delete adder --all');
     assert.equal(r.code, 0, r.stderr);
-    for (const version of ['0.0.2', '0.0.3', '0.0.4']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
+    for (const version of ['0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6']) for (const kind of KINDS) assert.deepEqual(objectsOf(version)[kind], [], `${kind} ${version}`);
     assert.deepEqual(cluster.api.store.list(resource('Pod')), []);
   });
 });

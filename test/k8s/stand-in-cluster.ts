@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { FakeKubeApi } from './fake-api/fake-api-server.js';
 import { StandInKubelet } from './stand-in-kubelet.js';
-import { REGISTRY_BINARY, startRegistry, type TestRegistry } from './image-registry.js';
+import { HTPASSWD_BINARY, REGISTRY_BINARY, startRegistry, type TestRegistry } from './image-registry.js';
 
 export interface StandInCluster {
   api: FakeKubeApi;
@@ -25,6 +25,7 @@ export interface StandInCluster {
 export async function standInSkip(): Promise<string | false> {
   if (!(await dockerAvailable())) return 'skipped: no Docker engine';
   if (!existsSync(REGISTRY_BINARY)) return 'skipped: no docker-registry (apt-get install docker-registry)';
+  if (!existsSync(HTPASSWD_BINARY)) return 'skipped: no htpasswd for a registry wanting a login (apt-get install apache2-utils)';
   return false;
 }
 

@@ -44,6 +44,8 @@ interface RunningPod {
 }
 
 export class StandInKubelet {
+  /** a fault switch: while set, every image pull fails with this message (as a registry refusing the node would) */
+  pullRefused: string | undefined;
   private readonly pods = new Map<string, RunningPod>();
   private unsubscribe?: () => void;
   private network?: string;
@@ -115,7 +117,11 @@ export class StandInKubelet {
     const pulled = await this.pull(c).catch((e: Error) => e);
     if (pulled instanceof Error) {
       this.event(pod, 'Failed', `Failed to pull image "${c.image}": ${pulled.message}`);
-      return this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ErrImagePull', message: pulled.message } });
+      this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ErrImagePull', message: pulled.message } });
+      // as a real kubelet, it backs off before the next pull and says so
+      const running = this.pods.get(name);
+      if (running) running.timer = setTimeout(() => this.writePodStatus(name, { phase: 'Pending', waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ErrImagePull: ${pulled.message}` } }), PROBE_MS);
+      return;
     }
     const env: string[] = [];
     for (const e of c.env ?? []) {
@@ -158,6 +164,7 @@ export class StandInKubelet {
   }
 
   private async pull(c: Container): Promise<void> {
+    if (this.pullRefused !== undefined) throw new Error(this.pullRefused);
     const present = await this.docker.getImage(c.image).inspect().then(() => true, () => false);
     if (present && c.imagePullPolicy !== 'Always') return;
     const stream = await this.docker.pull(c.image);

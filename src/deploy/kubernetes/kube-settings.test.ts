@@ -37,6 +37,15 @@ test('bad values are usage errors naming the setting', () => {
   assert.throws(() => kubernetesSettings(lookup({ ...base, RACETRACK_K8S_PUB_URL: 'ftp://x/pub' }), noCluster), /RACETRACK_K8S_PUB_URL/);
 });
 
+test('the registry login takes both its settings; one alone names the missing one', () => {
+  const base = { RACETRACK_K8S_KUBECONFIG: kubeconfig, RACETRACK_IMAGE_REGISTRY: 'reg:5000' };
+  const s = kubernetesSettings(lookup({ ...base, RACETRACK_IMAGE_REGISTRY_USER: 'u', RACETRACK_IMAGE_REGISTRY_PASSWORD: 'p' }), noCluster);
+  assert.deepEqual((s as { registryAuth?: unknown }).registryAuth, { username: 'u', password: 'p' });
+  assert.equal((kubernetesSettings(lookup(base), noCluster) as { registryAuth?: unknown }).registryAuth, undefined);
+  assert.throws(() => kubernetesSettings(lookup({ ...base, RACETRACK_IMAGE_REGISTRY_USER: 'u' }), noCluster), /RACETRACK_IMAGE_REGISTRY_PASSWORD: not set/);
+  assert.throws(() => kubernetesSettings(lookup({ ...base, RACETRACK_IMAGE_REGISTRY_PASSWORD: 'p' }), noCluster), /RACETRACK_IMAGE_REGISTRY_USER: not set/);
+});
+
 test('no kubeconfig, not in a cluster, no ~/.kube/config: not offered', () => {
   const s = kubernetesSettings(lookup({ RACETRACK_IMAGE_REGISTRY: 'reg:5000' }), noCluster);
   assert.match((s as { unavailable: string }).unavailable, /no cluster configured/);

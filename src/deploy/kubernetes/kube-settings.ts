@@ -19,10 +19,18 @@ export interface KubernetesSettings {
   namespace: string;
   /** host[:port][/path] images are pushed to and pulled from */
   imageRegistry: string;
+  /** the registry's login for the push, when it wants one (never logged) */
+  registryAuth?: RegistryAuth;
   pullSecret?: string;
   reach: ReachMode;
   /** the gateway's /pub as pods reach it (PUB_URL in their env), when not the server's own loopback URL */
   pubUrl?: string;
+}
+
+/** a user and password, as a registry's `docker login` takes them */
+export interface RegistryAuth {
+  username: string;
+  password: string;
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -35,6 +43,7 @@ export function kubernetesSettings(lookup: (env: string) => string | undefined, 
   const imageRegistry = lookup('RACETRACK_IMAGE_REGISTRY')?.replace(/\/+$/, '');
   if (!imageRegistry) return { unavailable: 'RACETRACK_IMAGE_REGISTRY is not set (where the cluster pulls job images from)' };
   if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(imageRegistry)) throw new UsageError(`RACETRACK_IMAGE_REGISTRY: "${imageRegistry}" is not host[:port][/path]`);
+  const registryAuth = registryLogin(lookup);
   const namespace = lookup('RACETRACK_K8S_NAMESPACE') ?? 'racetrack';
   if (!NAMESPACE.test(namespace) || namespace.length > 63) throw new UsageError(`RACETRACK_K8S_NAMESPACE: "${namespace}" is not a namespace name (lower-case letters, digits, '-')`);
   const pullSecret = lookup('RACETRACK_K8S_PULL_SECRET');
@@ -60,5 +69,15 @@ export function kubernetesSettings(lookup: (env: string) => string | undefined, 
     source = home;
   }
   if (!kubeconfig.getCurrentCluster()) throw new UsageError(`RACETRACK_K8S_KUBECONFIG: ${source} names no current cluster`);
-  return { kubeconfig, source, namespace, imageRegistry, reach, ...(pullSecret ? { pullSecret } : {}), ...(pubUrl ? { pubUrl } : {}) };
+  return { kubeconfig, source, namespace, imageRegistry, reach, ...(registryAuth ? { registryAuth } : {}), ...(pullSecret ? { pullSecret } : {}), ...(pubUrl ? { pubUrl } : {}) };
+}
+
+/** both settings or neither: one alone is a mistake that would otherwise show only as a refused push */
+function registryLogin(lookup: (env: string) => string | undefined): RegistryAuth | undefined {
+  const username = lookup('RACETRACK_IMAGE_REGISTRY_USER');
+  const password = lookup('RACETRACK_IMAGE_REGISTRY_PASSWORD');
+  if (!username && !password) return undefined;
+  if (!username) throw new UsageError('RACETRACK_IMAGE_REGISTRY_USER: not set, but RACETRACK_IMAGE_REGISTRY_PASSWORD is');
+  if (!password) throw new UsageError('RACETRACK_IMAGE_REGISTRY_PASSWORD: not set, but RACETRACK_IMAGE_REGISTRY_USER is');
+  return { username, password };
 }

@@ -49,6 +49,10 @@ export class KubernetesTarget implements InfrastructureTarget {
   private readonly owner: string;
   private readonly reported = new Map<string, InstanceStatus>();
   private readonly stopping = new Set<string>();
+  /** names of the versions start() is making now: their Deployment may not exist yet */
+  private readonly starting = new Set<string>();
+  /** whether this process has removed the objects an earlier one left half-made */
+  private collected = false;
 
   constructor(private readonly opts: KubernetesTargetOptions) {
     this.kc = opts.kubeconfig;
@@ -63,7 +67,7 @@ export class KubernetesTarget implements InfrastructureTarget {
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
     if (artifact.kind !== 'image') throw new RtError(`the kubernetes target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     await this.view.start();
-    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry);
+    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry, this.opts.registryAuth);
     const imageUser = (await this.opts.engine.docker.getImage(artifact.image).inspect()).Config.User;
     const [uid, gid] = containerUser(imageUser).split(':').map(Number) as [number, number];
     const name = objectName(spec);
@@ -81,16 +85,22 @@ export class KubernetesTarget implements InfrastructureTarget {
       ...(this.opts.pullSecret ? { pullSecret: this.opts.pullSecret } : {}), ...(relayPorts ? { relayPorts } : {}),
     });
     const created: ObjectKind[] = [];
+    this.starting.add(name);
     try {
-      await this.create(objects, created);
-    } catch (e) {
-      this.relays.close(key);
-      await this.deleteObjects(name, created).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
-      throw e;
+      try {
+        await this.create(objects, created);
+      } catch (e) {
+        this.relays.close(key);
+        // when the API is gone this fails too: the next server start collects what is left (collectHalfMade)
+        await this.deleteObjects(name, created).catch((err: unknown) => log.warn({ name, err: apiErrorLine(err) }, 'could not remove the objects of a failed start'));
+        throw e;
+      }
+      // a rollout that cannot finish is told by status() (error, with its cause and the pods' events) while the
+      // objects stay, so the caller reads the failing pod's logs before it stops the instance
+      await this.waitRollout(spec, name);
+    } finally {
+      this.starting.delete(name);
     }
-    // a rollout that cannot finish is told by status() (error, with its cause and the pods' events) while the objects
-    // stay, so the caller reads the failing pod's logs before it stops the instance
-    await this.waitRollout(spec, name);
     return upstreams;
   }
 
@@ -166,6 +176,7 @@ export class KubernetesTarget implements InfrastructureTarget {
       log.error({ err: (e as Error).message }, 'cannot list what runs on Kubernetes: its versions are restarted when the API answers again');
       return [];
     }
+    if (!this.collected) await this.collectHalfMade().catch((e: unknown) => log.warn({ err: apiErrorLine(e) }, 'could not remove half-made objects; trying again at the next list'));
     const refs: InstanceRef[] = [];
     for (const d of this.view.allDeployments()) {
       const ref = refOf(d.metadata);
@@ -184,6 +195,35 @@ export class KubernetesTarget implements InfrastructureTarget {
   async shutdown(): Promise<void> {
     this.view.close();
     this.relays.closeAll();
+  }
+
+  /**
+   * Removes this server's Secrets, Services and NetworkPolicies that have no Deployment of their name and no start
+   * making them now: a start whose API server died mid-create, so that its cleanup failed too. Without their
+   * Deployment they are never adopted, and they would make a later start of the same version fail with 409.
+   */
+  private async collectHalfMade(): Promise<void> {
+    const namespace = this.opts.namespace;
+    const labelSelector = ownerSelector(this.owner);
+    const [secrets, services, policies] = await Promise.all([
+      this.core.listNamespacedSecret({ namespace, labelSelector }),
+      this.core.listNamespacedService({ namespace, labelSelector }),
+      this.net.listNamespacedNetworkPolicy({ namespace, labelSelector }),
+    ]);
+    const stray = new Map<string, ObjectKind[]>();
+    const lists: [ObjectKind, { metadata?: { name?: string } }[]][] = [['Secret', secrets.items], ['Service', services.items], ['NetworkPolicy', policies.items]];
+    for (const [kind, items] of lists) {
+      for (const o of items) {
+        const name = o.metadata?.name;
+        if (!name || this.view.deployment(name) || this.starting.has(name)) continue;
+        stray.set(name, [...stray.get(name) ?? [], kind]);
+      }
+    }
+    for (const [name, kinds] of stray) {
+      log.info({ name, kinds }, 'removing objects a failed start left without their Deployment');
+      await this.deleteObjects(name, kinds);
+    }
+    this.collected = true;
   }
 
   /** creates the objects in order, the Deployment last (its pods read the Secret); `created` tells what exists */
