@@ -1,7 +1,6 @@
 // Debian's chromium driven by playwright-core (no browser download), with the checks every page gets:
 // no console errors, and axe-core run in the page finds no serious or critical violations.
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -55,35 +54,4 @@ export async function logIn(page: Page, base: string, email: string, password: s
   await page.fill('#email', email);
   await page.fill('#password', password);
   await Promise.all([page.waitForURL(/\/dashboard\/(?!login)/), page.click('main button[type=submit]')]);
-}
-
-export interface PlainResponse {
-  status: number;
-  setCookies: string[];
-  text: string;
-}
-
-/**
- * A request as a browser's form navigation makes it (`Sec-Fetch-Mode: navigate`), from node:http: node's fetch
- * always says `cors`, and the dashboard answers navigations only.
- */
-export function navigateRequest(url: string, opts: { method?: string; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<PlainResponse> {
-  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
-      headers: {
-        'sec-fetch-mode': 'navigate',
-        ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }),
-        ...opts.headers,
-      },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [], text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import yazl from 'yazl';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, callJob, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
-import { CHROMIUM, assertAccessible, launchChromium, logIn, navigateRequest, trackedPage, visit } from './browser.js';
+import { cookiesOf, navigateRequest } from '../dashboard-requests.js';
+import { CHROMIUM, assertAccessible, launchChromium, logIn, trackedPage, visit } from './browser.js';
 
 const ADMIN = 'admin@racetrack.local';
 const ADMIN_PASSWORD = 'admin password 1';
@@ -272,7 +273,7 @@ describe('dashboard in chromium', { skip }, () => {
   // last: these spend 127.0.0.1's budgets (kept in memory, so a restart would reset them)
   test('password guessing is throttled per address, and so is registration', async () => {
     const form = await navigateRequest(url('/dashboard/login'));
-    const jar = form.setCookies.map((c) => c.split(';')[0]).join('; ');
+    const jar = cookiesOf(form.setCookies);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
     const post = (path: string, fields: Record<string, string>) => navigateRequest(url(path), { headers: { cookie: jar }, form: { _csrf: csrf, ...fields } });
     const statuses: number[] = [];

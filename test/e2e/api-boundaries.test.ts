@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { dashboardSession, navigateRequest } from '../dashboard-requests.js';
 import { startTestServer, type TestServer } from '../harness.js';
 
 const ADMIN = 'admin@racetrack.local';
@@ -24,7 +25,7 @@ describe('lifecycle API boundaries', () => {
 
   test('the dashboard session cookie, which opens dashboard pages, authenticates no API call', async () => {
     const session = await dashboardSession(server.httpUrl, ADMIN, PASSWORD);
-    const page = await navigate(`${server.httpUrl}/dashboard/jobs`, { cookie: session });
+    const page = await navigateRequest(`${server.httpUrl}/dashboard/jobs`, { headers: { cookie: session } });
     assert.equal(page.status, 200);
     const list = await fetch(api('/job'), { headers: { cookie: session } });
     assert.equal(list.status, 401);
@@ -77,33 +78,3 @@ function sendChunked(url: string, total: number): Promise<number> {
 }
 
 /** Logs in through the dashboard's form as a browser would; the session cookie as a Cookie header. */
-async function dashboardSession(base: string, email: string, password: string): Promise<string> {
-  const form = await navigate(`${base}/dashboard/login`);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1];
-  assert.ok(csrf, 'the login form carries a CSRF token');
-  const login = await navigate(`${base}/dashboard/login`, { cookie: cookiesOf(form.setCookies) }, { _csrf: csrf, email, password, next: '/dashboard/jobs' });
-  assert.equal(login.status, 303, login.text);
-  const session = login.setCookies.find((c) => c.startsWith('X-Racetrack-Auth='));
-  assert.ok(session, 'login sets the session cookie');
-  return cookiesOf([session]);
-}
-
-const cookiesOf = (setCookies: string[]): string => setCookies.map((c) => c.split(';')[0]).join('; ');
-
-/** node's fetch says Sec-Fetch-Mode: cors, and the dashboard answers navigations only */
-function navigate(url: string, headers: Record<string, string> = {}, form?: Record<string, string>): Promise<{ status: number; setCookies: string[]; text: string }> {
-  const body = form ? new URLSearchParams(form).toString() : undefined;
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'sec-fetch-mode': 'navigate', ...headers, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [], text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
