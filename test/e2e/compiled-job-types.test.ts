@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, makeJobRepo, pushSsh, ROOT, startTestServer, tempDir, type TestServer } from '../harness.js';
+import { removeDeploymentContainers } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
 const noDocker = engine ? false : 'skipped: no Docker engine';
@@ -43,11 +44,7 @@ describe('golang and rust job types, deployed by push', () => {
     if (!engine) return;
     // docker jobs outlive the server by design: remove what this suite left
     const docker = new Docker();
-    for (const id of deployments) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-      }
-    }
+    await removeDeploymentContainers(docker, deployments);
   });
 
   const perform = (job: string, body: unknown) => callJob(server, `/pub/job/${job}/latest/api/v1/perform`, { body });

@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { JOB_NETWORK } from '../../src/deploy/docker/job-network.js';
 import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
+import { removeDeploymentContainers } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -84,11 +85,7 @@ describe('docker isolation, attacked from inside a job', () => {
     if (!engine) return;
     await server.cleanup();
     outside.close();
-    for (const id of deployments) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-      }
-    }
+    await removeDeploymentContainers(docker, deployments);
     for (const image of owner ? await docker.listImages({ filters: { label: [`racetrack.owner=${owner}`] } }) : []) {
       await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
     }

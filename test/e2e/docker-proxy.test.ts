@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { removeDeploymentContainers } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
 const skip = engine ? false : 'skipped: no Docker engine';
@@ -38,12 +39,7 @@ describe('docker-proxy and dockerfile job types, end to end', () => {
   after(async () => {
     await server.cleanup();
     if (!engine) return;
-    // docker jobs outlive the server by design: remove what this suite left
-    for (const id of deployments) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-      }
-    }
+    await removeDeploymentContainers(docker, deployments);
   });
 
   const containersOf = async (name: string, version: string) => {

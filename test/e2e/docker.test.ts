@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import Database from 'better-sqlite3';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
-import { execIn } from '../docker-exec.js';
+import { execIn, removeDeploymentContainers } from '../docker-exec.js';
 import { shoutyJob, tinyWheel, TINY_WHEEL_NAME } from '../tiny-wheel.js';
 
 const engine = await dockerAvailable();
@@ -40,12 +40,7 @@ describe('docker target, end to end', () => {
   after(async () => {
     if (!engine) return;
     await server.cleanup();
-    // docker jobs outlive the server by design: remove what this suite left
-    for (const id of deployments) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-      }
-    }
+    await removeDeploymentContainers(docker, deployments);
   });
 
   const info = async (name: string, version: string): Promise<JobInfo> => {

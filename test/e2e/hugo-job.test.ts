@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { removeDeploymentContainers } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
 const skipDocker = engine ? false : 'skipped: no Docker engine';
@@ -35,11 +36,7 @@ describe('hugo job type, end to end', () => {
     await server.cleanup();
     if (!engine) return;
     const docker = new Docker();
-    for (const id of deployments) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`racetrack.deployment=${id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-      }
-    }
+    await removeDeploymentContainers(docker, deployments);
   });
 
   const info = async (name: string, version: string) => {
