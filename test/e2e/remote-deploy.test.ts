@@ -3,6 +3,7 @@
 // one deploy; nothing of the credentials stays on the server. Bad remotes are refused with their cause.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, RACETRACK_FROM_SOURCE, callJob, commitAll, git, makeSshKey, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
@@ -172,6 +173,27 @@ describe('deploy from an external git remote', () => {
       assert.ok(ok, viaSsh.output());
     } finally {
       await viaSsh.cleanup();
+    }
+  });
+
+  test('a remote larger than the fetch bound is refused, many small objects as well as one big one', async () => {
+    const big = tempDir('rt-remote-big-');
+    writeFile(big, 'jobs/adder/adder.py', ADDER_PY);
+    // incompressible, in many files: each loose object would stay under the bound, the whole fetch does not
+    for (let i = 0; i < 40; i++) writeFile(big, `jobs/adder/data/${i}.bin`, randomBytes(8 * 1024).toString('base64'));
+    await git(big, 'init', '-q', '-b', 'main');
+    await commitAll(big, 'big');
+    assert.equal((await run('git', ['clone', '-q', '--bare', big, join(root, 'big.git')])).code, 0);
+    const small = await startTestServer({ env: { RACETRACK_MAX_PUSH_BYTES: String(128 * 1024) } });
+    try {
+      const res = await fetch(`${small.httpUrl}/lifecycle/api/v1/deploy`, {
+        method: 'POST', headers: { 'x-racetrack-auth': small.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest: manifest(`${remote.url}/public/big.git`) }),
+      });
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as { error: string }).error, /^git\.remote: fetching .* failed: .*the repository is larger than 131072 bytes/);
+    } finally {
+      await small.cleanup();
     }
   });
 

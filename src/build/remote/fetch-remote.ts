@@ -89,6 +89,8 @@ function runGit(opts: FetchRemoteOptions, env: NodeJS.ProcessEnv, args: string[]
     'http.lowSpeedLimit=1024', 'http.lowSpeedTime=30',
     'credential.helper=', ...(opts.credentials ? [`credential.helper=${CREDENTIAL_HELPER}`] : []),
     'core.askPass=', 'submodule.recurse=false',
+    // everything fetched stays one pack, so the file-size limit below bounds the whole fetch, not each object
+    'fetch.unpackLimit=1',
   ].flatMap((c) => ['-c', c]);
   // --fsize: no file git writes (the pack) grows past the quota; git dies of SIGXFSZ
   const child = spawn('prlimit', [`--fsize=${opts.maxBytes}`, '--', 'git', ...config, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -122,6 +124,10 @@ function fetchFailure(opts: FetchRemoteOptions, said: string, timedOut: boolean,
   if (timedOut) return new BadRequestError(`${where}: no answer within ${opts.timeoutMs / 1000} s`, ['RACETRACK_FETCH_TIMEOUT_MS sets the limit']);
   if (signal === 'SIGXFSZ' || /File size limit exceeded/i.test(said)) {
     return new BadRequestError(`${where}: the repository is larger than ${opts.maxBytes} bytes`, ['RACETRACK_MAX_PUSH_BYTES sets the limit']);
+  }
+  // index-pack, killed by the file-size limit, leaves git only this to say
+  if (/invalid index-pack output/.test(said)) {
+    return new BadRequestError(`${where}: its pack could not be kept: the repository is larger than ${opts.maxBytes} bytes, or the pack is damaged`, ['RACETRACK_MAX_PUSH_BYTES sets the limit']);
   }
   if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|HTTP 40[13]|returned error: 40[13]|Permission denied \(publickey/i.test(said)) {
     const sent = opts.credentials ? `the credentials for it were refused (user ${opts.credentials.username})` : 'it needs credentials: racetrack set credentials REPO_URL USER TOKEN';
