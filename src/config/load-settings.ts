@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/parse-duration.js';
+import { TARGET_NAME } from '../core/target-name.js';
 
 export interface Settings {
   /**
@@ -221,6 +222,6 @@ function uidRange(name: SettingName, v: string): { first: number; last: number }
 }
 
 function targetName(name: SettingName, v: string): string {
-  if (/^[a-z][a-z0-9-]{0,62}$/.test(v)) return v;
+  if (TARGET_NAME.test(v)) return v;
   throw new UsageError(`${flagName(name)}: "${v}" is not a target name (such as local, docker, kubernetes)`);
 }

@@ -8,6 +8,7 @@ import { parseJobtype } from './parse-jobtype.js';
 import { quote } from './quote.js';
 import type { SourceOf } from './read-yaml-mapping.js';
 import { JOBTYPE_EXTRA_FIELDS, resolveJobtypeExtra, type JobtypeRef } from './resolve-jobtype-extra.js';
+import { TARGET_NAME } from '../core/target-name.js';
 import type { Manifest, ManifestResult, ParseManifestOptions } from './types.js';
 import { validateEnv } from './validate-env.js';
 import { validateResources } from './validate-resources.js';
@@ -21,8 +22,6 @@ const FIELDS = [
 const IGNORED_RACETRACK_FIELDS: Readonly<Record<string, string>> = {
   image_type: 'image_type is ignored: the job type decides how the image is built',
 };
-/** a target's name; which targets exist is the server's registry's to say, at deploy */
-const TARGET_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const MAX_REPLICAS = 50;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
