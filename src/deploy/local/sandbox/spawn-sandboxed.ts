@@ -1,8 +1,9 @@
-// Starts a sandbox and its network sidecar in order: bwrap sets up the namespaces and says its pid, pasta joins them,
-// and once the network is up (a default route, the gateway's port listening inside) bwrap starts the command.
+// Starts a sandbox and its network sidecar in order: bwrap sets up the namespaces and says its pid, pasta joins them
+// once bwrap's child is done with its setup, and once the network is up (a default route, the gateway's port listening
+// inside) bwrap starts the command.
 // Whatever fails on the way ends the sandbox and says why on the process's own output.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GO_FD, INFO_FD } from './sandbox-argv.js';
@@ -44,13 +45,19 @@ export function spawnSandboxed(s: SandboxStart): ChildProcess {
   void (async () => {
     const pid = await sandboxPid(extraStdio(child, INFO_FD) as Readable);
     if (pid === undefined) return; // bwrap ended before it set up, and said why on its stderr
+    await setUp(pid);
     const argv = s.network(pid);
     // a group of its own: a terminal's ^C to the server must not cut the network of jobs that are draining
     network = spawn(argv[0]!, argv.slice(1), { cwd: '/', env: { PATH: SANDBOX_PATH }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    network.stderr!.on('data', (b: Buffer) => s.onOutput(withoutSyslogNoise(b.toString())));
+    // pasta looks into the namespace again after its start: when a quick command has already ended the sandbox,
+    // pasta fails on the way out, before node has seen bwrap exit. That is no failure of the command's.
+    const ending = () => child.exitCode !== null || child.signalCode !== null || (up && !existsSync(`/proc/${pid}/ns/net`));
+    network.stderr!.on('data', (b: Buffer) => {
+      if (!ending()) s.onOutput(withoutSyslogNoise(b.toString()));
+    });
     network.on('error', (e) => end(`the sandbox's network could not start: ${e.message}`));
     network.on('exit', (code, signal) => {
-      if (child.exitCode === null && child.signalCode === null) end(`the sandbox's network ended (${signal ?? `exit code ${code}`})`);
+      if (!ending()) end(`the sandbox's network ended (${signal ?? `exit code ${code}`})`);
     });
     await networkUp(pid, s.outboundPorts, () => network!.exitCode !== null || network!.signalCode !== null);
     up = true;
@@ -90,6 +97,32 @@ function sandboxPid(info: Readable): Promise<number | undefined> {
     info.on('end', () => resolve(undefined));
     info.on('error', reject);
   });
+}
+
+/**
+ * bwrap says its pid before its child has set the sandbox up. A pasta that joins early either finds the child
+ * undumpable (root-owned /proc, mid-setup: "Couldn't open network namespace") or raises lo before bwrap adds
+ * 127.0.0.1 ("loopback: Failed RTM_NEWADDR"); both end the sandbox, 1 start in some hundreds under load. The child
+ * is done when its loopback has the address and it is dumpable again (bwrap's last step before it waits for "go");
+ * it is dumpable before its setup too, hence both.
+ */
+async function setUp(pid: number): Promise<void> {
+  const deadline = Date.now() + NETWORK_TIMEOUT_MS;
+  const done = () => statSync(`/proc/${pid}`).uid !== 0 && /\b127\.0\.0\.1\b/.test(readFileSync(`/proc/${pid}/net/fib_trie`, 'utf8'));
+  while (!attempt(done)) {
+    if (Date.now() > deadline) throw new Error(`bwrap not set up after ${NETWORK_TIMEOUT_MS / 1000} s`);
+    await sleep(1);
+  }
+}
+
+/** false while the sandbox's /proc is closed to us (mid-setup); throws once it is gone */
+function attempt(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') return false;
+    throw e;
+  }
 }
 
 /** Polls the sandbox's own view of the network, as the host's /proc shows it. */
