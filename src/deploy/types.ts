@@ -44,10 +44,16 @@ export interface InfrastructureTarget {
    * min(old, replicas) replicas and their upstreams, in order; new ones are appended and started (the caller waits
    * for their readiness); removed ones are stopped (the caller has taken them off the route first). Resolves with
    * every upstream, in order. Rejects when the target runs no such instance. Kubernetes: the Deployment's replicas;
-   * scale to 0 is never asked (an idle version is stopped with stop()).
+   * scale to 0 is never asked (an idle version is suspend()ed).
    */
   scale(ref: InstanceRef, replicas: number): Promise<Upstream[]>;
   stop(ref: InstanceRef): Promise<void>;
+  /**
+   * An idle version stops serving but keeps what makes its wake quicker; the next start() of the same instance
+   * resumes it, with the spec's current environment. Kubernetes: the Deployment at 0 replicas, beside its Service,
+   * Secret and NetworkPolicy. Without it, an idle version is stopped with stop().
+   */
+  suspend?(ref: InstanceRef): Promise<void>;
   status(ref: InstanceRef): Promise<InstanceState>;
   logs(ref: InstanceRef, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string>;
   /** what runs on the target now, for reconcile after a restart */

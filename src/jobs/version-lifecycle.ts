@@ -340,7 +340,8 @@ export class VersionLifecycle {
     log.info({ job: name, version, idleAfterMs: after }, 'idle: stopped until the next call');
     // no grace: it had no call in flight (stopIdle checked, and the gateway counts a call from its routing on), and a
     // call that comes now waits for this stop before its wake
-    await this.#retire(v, { keepBuild: true, grace: false });
+    const target = this.d.targets.get(v.target);
+    await (target.suspend ? target.suspend(v) : this.#retire(v, { keepBuild: true, grace: false }));
   }
 
   /**

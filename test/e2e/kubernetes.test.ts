@@ -1,14 +1,14 @@
 // The kubernetes target end to end against the STAND-IN cluster (test/k8s: a fake API server that validates every
 // object against the official schemas, a stand-in kubelet running pods on Docker, Debian's docker-registry), not a real
 // cluster: push with `infrastructure_target: kubernetes` → four labelled objects and an image by digest → 42 through
-// /pub; a restart adopts; `jobs move` to docker and back; faults (crash loop, 403, quota, image pull, API down, registry refusing or wanting a login) fail the push in one line, leave no
+// /pub; a restart adopts; `jobs move` to docker and back; idle scales to 0 and a call wakes it; faults (crash loop, 403, quota, image pull, API down, registry refusing or wanting a login) fail the push in one line, leave no
 // half-created objects, and the serving version keeps serving; delete removes every object.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { callJob, commitAll, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
+import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, type TestServer } from '../harness.js';
 import { standInSkip, startStandInCluster, type StandInCluster } from '../k8s/stand-in-cluster.js';
 import { startRegistry } from '../k8s/image-registry.js';
 import { RESOURCES } from '../k8s/fake-api/resources.js';
@@ -121,6 +121,27 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     }
     assert.ok(calls > 0);
     assert.equal(failures, 0, `${failures} of ${calls} calls failed during the moves`);
+  });
+
+  test('an idle version scales to 0 and keeps its objects; a call wakes it by scaling up, with the token rotated meanwhile', async () => {
+    const deployment = () => objectsOf('0.0.2').Deployment[0]!;
+    const pods = () => cluster.api.store.list(resource('Pod')).filter((p) => p.metadata.labels?.['racetrack.io/job-version'] === '0.0.2');
+    const token = () => Buffer.from((objectsOf('0.0.2').Secret[0]!.data as Record<string, string>).AUTH_TOKEN!, 'base64').toString();
+    const tokenBefore = token();
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 1s')).code, 0);
+    await eventually(async () => deployment().spec!.replicas === 0 && pods().length === 0, 30_000);
+    assert.match((await server.ssh('jobs info adder 0.0.2')).stdout, /\bidle\b/);
+    for (const kind of KINDS) assert.equal(objectsOf('0.0.2')[kind].length, 1, `the ${kind} stays while idle`);
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 off')).code, 0);
+    assert.equal((await server.ssh('jobs token-rotate adder')).code, 0);
+    const creates = cluster.api.requests.filter((r) => r.startsWith('POST')).length;
+    const woken = await add('0.0.2');
+    assert.equal(woken.status, 200, woken.text);
+    assert.equal(woken.json, 42);
+    assert.equal(deployment().spec!.replicas, 2);
+    assert.equal(pods().length, 2);
+    assert.equal(cluster.api.requests.filter((r) => r.startsWith('POST')).length, creates, 'woken by scaling up: nothing created');
+    assert.notEqual(token(), tokenBefore, 'the woken pods read the rotated token');
   });
 
   test('a crash-looping version fails the push with the cause in one line and its log; nothing of it is left', async () => {

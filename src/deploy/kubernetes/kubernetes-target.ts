@@ -67,13 +67,15 @@ export class KubernetesTarget implements InfrastructureTarget {
   async start(spec: InstanceSpec, artifact: Artifact): Promise<Upstream[]> {
     if (artifact.kind !== 'image') throw new RtError(`the kubernetes target runs images; ${spec.name} ${spec.version} was built as ${artifact.kind}`);
     await this.view.start();
-    const image = await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry, this.opts.registryAuth);
-    const imageUser = (await this.opts.engine.docker.getImage(artifact.image).inspect()).Config.User;
-    const [uid, gid] = containerUser(imageUser).split(':').map(Number) as [number, number];
     const name = objectName(spec);
     const key = keyOf(spec);
+    const existing = this.view.deployment(name);
+    // an idle version's wake: its objects are there, its image pushed; only the environment and replicas change
+    const suspended = existing?.metadata?.annotations?.[ANNOTATION.suspended] ? existing : undefined;
     // left over from an earlier start of this same instance (a restore after the cluster lost it half-way)
-    if (this.view.deployment(name)) await this.deleteObjects(name);
+    if (existing && !suspended) await this.deleteObjects(name);
+    const image = suspended ? podImage(suspended) : await pushImage(this.opts.engine.docker, artifact.image, this.opts.imageRegistry, this.opts.registryAuth);
+    const user = suspended ? podUser(suspended) : await this.imageUser(artifact.image);
     let upstreams: Upstream[] = [`${name}.${this.opts.namespace}.svc:${SERVICE_PORT}`];
     let relayPorts: number[] | undefined;
     if (this.opts.reach === 'pods') {
@@ -81,14 +83,15 @@ export class KubernetesTarget implements InfrastructureTarget {
       relayPorts = upstreams.map((u) => Number(u.slice(u.lastIndexOf(':') + 1)));
     }
     const objects = jobObjects({
-      spec: this.opts.pubUrl && spec.env.PUB_URL ? { ...spec, env: { ...spec.env, PUB_URL: this.opts.pubUrl } } : spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user: { uid, gid },
+      spec: this.opts.pubUrl && spec.env.PUB_URL ? { ...spec, env: { ...spec.env, PUB_URL: this.opts.pubUrl } } : spec, owner: this.owner, image, port: artifact.port, probe: readyProbe(artifact), user,
       ...(this.opts.pullSecret ? { pullSecret: this.opts.pullSecret } : {}), ...(relayPorts ? { relayPorts } : {}),
     });
     const created: ObjectKind[] = [];
     this.starting.add(name);
     try {
       try {
-        await this.create(objects, created);
+        if (suspended) await this.resume(objects);
+        else await this.create(objects, created);
       } catch (e) {
         this.relays.close(key);
         // when the API is gone this fails too: the next server start collects what is left (collectHalfMade)
@@ -102,6 +105,18 @@ export class KubernetesTarget implements InfrastructureTarget {
       this.starting.delete(name);
     }
     return upstreams;
+  }
+
+  /** Idle: the Deployment goes to 0 replicas and keeps its Service, Secret and NetworkPolicy for the wake's start(). */
+  async suspend(ref: InstanceRef): Promise<void> {
+    await this.view.start();
+    const name = objectName(ref);
+    const namespace = this.opts.namespace;
+    this.relays.close(keyOf(ref));
+    await this.apps.patchNamespacedDeployment({ name, namespace, body: { metadata: { annotations: { [ANNOTATION.suspended]: new Date().toISOString() } }, spec: { replicas: 0 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch((e: unknown) => {
+      throw new RtError(`scaling the Deployment ${name} in namespace ${namespace} to 0 failed: ${apiErrorLine(e)}`, { code: 'kubernetes_scale_failed' });
+    });
   }
 
   /** the Deployment's replicas; in pods mode the first relays stay, new ones are added, the rest close */
@@ -183,7 +198,8 @@ export class KubernetesTarget implements InfrastructureTarget {
       if (!ref) continue;
       refs.push(ref);
       const ports = d.metadata?.annotations?.[ANNOTATION.relayPorts]?.split(',').map(Number);
-      if (this.opts.reach === 'pods' && ports?.length) await this.relays.listen(keyOf(ref), ports, () => this.readyPods(ref));
+      // a suspended (idle) version gets relays at its wake
+      if (this.opts.reach === 'pods' && ports?.length && !d.metadata?.annotations?.[ANNOTATION.suspended]) await this.relays.listen(keyOf(ref), ports, () => this.readyPods(ref));
     }
     return refs;
   }
@@ -241,6 +257,27 @@ export class KubernetesTarget implements InfrastructureTarget {
       });
       created.push(kind);
     }
+  }
+
+  /**
+   * A suspended version's wake: its Secret replaced (the spec's environment now: a token rotated meanwhile) and its
+   * Deployment too (its replicas again, the same image; a pod template that names a new key rolls out with it).
+   */
+  private async resume(o: JobObjects): Promise<void> {
+    const namespace = this.opts.namespace;
+    const name = o.deployment.metadata!.name!;
+    try {
+      await this.core.replaceNamespacedSecret({ name, namespace, body: o.secret });
+      await this.apps.replaceNamespacedDeployment({ name, namespace, body: o.deployment });
+    } catch (e) {
+      throw new RtError(`resuming the Deployment ${name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_resume_failed' });
+    }
+  }
+
+  /** uid and gid of the image's numeric USER; root or a name becomes nobody (containerUser) */
+  private async imageUser(image: string): Promise<{ uid: number; gid: number }> {
+    const [uid, gid] = containerUser((await this.opts.engine.docker.getImage(image).inspect()).Config.User).split(':').map(Number) as [number, number];
+    return { uid, gid };
   }
 
   /** a version's objects (all, or those named), each gone or never made (404 is success) */
@@ -332,4 +369,15 @@ export class KubernetesTarget implements InfrastructureTarget {
       if (ref && !this.reported.has(keyOf(ref)) && !this.stopping.has(keyOf(ref))) this.reported.set(keyOf(ref), this.statusOf(ref, d).status);
     }
   }
+}
+
+/** the image a Deployment's pods run (by digest, as start() pushed it) */
+function podImage(d: V1Deployment): string {
+  return d.spec!.template.spec!.containers[0]!.image!;
+}
+
+/** the uid and gid a Deployment's pods run as */
+function podUser(d: V1Deployment): { uid: number; gid: number } {
+  const sc = d.spec!.template.spec!.securityContext!;
+  return { uid: sc.runAsUser!, gid: sc.runAsGroup! };
 }

@@ -20,6 +20,8 @@ export const ANNOTATION = {
   deployment: 'racetrack.io/deployment',
   /** pods reach mode: the loopback relay ports, kept so the upstreams stay the same after a restart */
   relayPorts: 'racetrack.io/relay-ports',
+  /** an idle version's Deployment, scaled to 0 until its wake: when it was suspended */
+  suspended: 'racetrack.io/suspended-at',
 } as const;
 
 export const MANAGED_BY = 'racetrack';

@@ -77,12 +77,7 @@ export class ObjectStore {
     obj.metadata.creationTimestamp = new Date().toISOString();
     if (r.kind === 'Deployment') obj.metadata.generation = 1;
     if (r.kind === 'Service') (obj.spec as Record<string, unknown>).clusterIP = `10.96.${Math.floor(++this.serviceIps / 250)}.${(this.serviceIps % 250) + 1}`;
-    if (r.kind === 'Secret' && obj.stringData) {
-      const data = (obj.data ?? {}) as Record<string, string>;
-      for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
-      obj.data = data;
-      delete obj.stringData;
-    }
+    if (r.kind === 'Secret') mergeStringData(obj);
     return this.commit('ADDED', r, obj);
   }
 
@@ -100,6 +95,7 @@ export class ObjectStore {
     next.metadata = { ...next.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, generation: current.metadata.generation };
     if (part === 'object' && r.kind === 'Deployment' && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     if (part === 'object' && r.kind === 'Service') (next.spec as Record<string, unknown>).clusterIP = (current.spec as Record<string, unknown>).clusterIP;
+    if (part === 'object' && r.kind === 'Secret') mergeStringData(next);
     this.checked(r, next);
     return this.commit('MODIFIED', r, next);
   }
@@ -180,4 +176,13 @@ export class ObjectStore {
     }
     return obj;
   }
+}
+
+/** as the API server writes a Secret: stringData is write-only, merged into data (base64) */
+function mergeStringData(secret: KubeObject): void {
+  if (!secret.stringData) return;
+  const data = (secret.data ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(secret.stringData as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
+  secret.data = data;
+  delete secret.stringData;
 }
