@@ -7,7 +7,11 @@
 #   rust     rust:1.63-slim-bookworm    ($RACETRACK_RUST_BASE_IMAGE)     the builder stage: Debian's rustc, cargo, gcc
 #   hugo     racetrack/hugo:0.111-bookworm ($RACETRACK_HUGO_BASE_IMAGE) the builder stage of hugo jobs: Debian's hugo
 #   nginx    racetrack/nginx:bookworm   ($RACETRACK_HUGO_RUNTIME_IMAGE)  what serves a hugo job's files: nginx-light
-# Usage: scripts/build-base-images.sh [python3|golang|rust|hugo|nginx ...]   (default: all of them)
+# and, for Racetrack's own images (scripts/build-server-image.sh; not built by default):
+#   server         racetrack/server-base:bookworm    git and tini, under the server's node and code
+#   docker-engine  racetrack/docker-engine:bookworm  Debian's docker.io: the image builder's engine in a cluster
+# Usage: scripts/build-base-images.sh [python3|golang|rust|hugo|nginx|server|docker-engine ...]
+#        (default: the job types' five)
 # Skips an image that already exists (FORCE=1 rebuilds). Unattended; run as root.
 set -euo pipefail
 
@@ -70,6 +74,8 @@ finish_hugo() { :; }
 finish_nginx() {
   rm -rf "$1"/etc/nginx/sites-enabled/* "$1"/var/www/html
 }
+finish_server() { :; }
+finish_docker-engine() { :; }
 
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(python3 golang rust hugo nginx)
@@ -96,6 +102,14 @@ for kind in "${kinds[@]}"; do
       image=${RACETRACK_HUGO_RUNTIME_IMAGE:-racetrack/nginx:bookworm}
       build_image nginx "$image" nginx-light,ca-certificates '["nginx", "-g", "daemon off;"]'
       docker run --rm "$image" sh -c 'echo "build-base-images: ok, $(nginx -v 2>&1)"' ;;
-    *) echo "build-base-images: unknown image kind: $kind (python3, golang, rust, hugo or nginx)" >&2; exit 2 ;;
+    server)
+      image=${RACETRACK_SERVER_BASE_IMAGE:-racetrack/server-base:bookworm}
+      build_image server "$image" git,tini,ca-certificates,libstdc++6 '["git", "--version"]'
+      docker run --rm "$image" sh -c 'echo "build-base-images: ok, $(git --version), $(tini --version)"' ;;
+    docker-engine)
+      image=${RACETRACK_DOCKER_ENGINE_IMAGE:-racetrack/docker-engine:bookworm}
+      build_image docker-engine "$image" docker.io,iptables,ca-certificates '["dockerd"]'
+      docker run --rm "$image" sh -c 'echo "build-base-images: ok, $(dockerd --version)"' ;;
+    *) echo "build-base-images: unknown image kind: $kind (python3, golang, rust, hugo, nginx, server or docker-engine)" >&2; exit 2 ;;
   esac
 done

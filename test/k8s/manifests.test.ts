@@ -39,6 +39,18 @@ test('kubectl kustomize deploy/kubernetes renders objects that fit the official 
   assert.deepEqual(deployment.spec.template.metadata.labels, SERVER_POD_LABELS);
   assert.ok(deployment.spec.template.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === 'racetrack-data'));
   assert.equal(deployment.spec.template.spec.serviceAccountName, 'racetrack');
+  // the server, not root, reaches the image builder's engine by a socket on a volume shared with the sidecar only
+  const [server, sidecar] = deployment.spec.template.spec.containers;
+  assert.equal(server.image, 'racetrack:0.1.0');
+  assert.equal(sidecar.image, 'racetrack-docker-engine:0.1.0');
+  assert.equal(deployment.spec.template.spec.securityContext.runAsUser, 10001);
+  assert.deepEqual(server.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  assert.ok(!server.ports.some((p: any) => p.containerPort === 2375) && !sidecar.ports, 'the engine listens on no port');
+  const socketDir = (c: any) => c.volumeMounts.find((m: any) => m.name === 'docker-socket')?.mountPath;
+  assert.equal(server.env.find((e: any) => e.name === 'DOCKER_HOST').value, `unix://${socketDir(server)}/docker.sock`);
+  assert.ok(sidecar.args.includes(`--host=unix://${socketDir(sidecar)}/docker.sock`) && sidecar.args.includes('--group=10001'));
+  assert.deepEqual(deployment.spec.template.spec.volumes.find((v: any) => v.name === 'docker-socket'), { name: 'docker-socket', emptyDir: {} });
+  assert.deepEqual(server.envFrom.find((e: any) => e.secretRef)?.secretRef, { name: 'racetrack-secrets', optional: true });
   const ports = objects.filter((o) => o.kind === 'Service').flatMap((s) => s.spec.ports.map((p: any) => p.targetPort)).sort();
   assert.deepEqual(ports, ['http', 'ssh']);
   // the kubernetes target's verbs, no more, and no cluster-wide role
