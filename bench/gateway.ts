@@ -1,6 +1,7 @@
 // Gateway throughput and latency against nginx: wrk (c=50) on a trivial Node job called directly,
-// through nginx proxy_pass with keepalive, and through /pub (undici upstream clients) with auth on
-// and 1,000 routed versions.
+// through nginx proxy_pass with keepalive, through /pub (undici upstream clients) with auth on
+// and 1,000 routed versions, and through the floor under /pub (a Node HTTP server handing each request
+// to undici with nothing else), which shows how much of the gap is the stack rather than the gateway.
 // Targets take turns for a few rounds, so noise from other work on the machine hits all three alike.
 // Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk; BENCH_SECONDS, BENCH_ROUNDS)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,12 @@ interface Result {
   p99: number;
 }
 
+type Round = Omit<Result, 'name'>;
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const times = (x: number): string => `${x.toFixed(2)}×`;
+const range = (xs: number[], f: (x: number) => string): string => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+
 const children: ChildProcess[] = [];
 const dir = await mkdtemp(join(tmpdir(), 'rt-bench-gateway-'));
 try {
@@ -40,16 +47,19 @@ try {
   const upstreamPid = children.at(-1)!.pid!;
   const gatewayPort = await startNode(join(here, 'gateway/serve-gateway.ts'), [`127.0.0.1:${upstreamPort}`, TOKEN]);
   const gatewayPid = children.at(-1)!.pid!;
+  const floorPort = await startNode(join(here, 'gateway/floor-proxy.ts'), [`127.0.0.1:${upstreamPort}`]);
+  const floorPid = children.at(-1)!.pid!;
   const nginxPort = await startNginx(upstreamPort);
   const nginxWorkerPid = Number((await readFile(`/proc/${children.at(-1)!.pid}/task/${children.at(-1)!.pid}/children`, 'utf8')).trim().split(' ')[0]);
 
   const targets = [
     { name: 'direct', pid: upstreamPid, url: `http://127.0.0.1:${upstreamPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] as string[] },
     { name: 'nginx', pid: nginxWorkerPid, url: `http://127.0.0.1:${nginxPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
+    { name: 'floor', pid: floorPid, url: `http://127.0.0.1:${floorPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
     { name: 'pub', pid: gatewayPid, url: `http://127.0.0.1:${gatewayPort}/pub/job/job-0/latest/api/v1/perform`, headers: [`X-Racetrack-Auth: ${TOKEN}`] },
   ];
   for (const t of targets) await wrk(t.url, t.headers, 2, t.pid); // warm-up: JIT, pools, keepalive connections
-  const rounds = targets.map((): Omit<Result, 'name'>[] => []);
+  const rounds = targets.map((): Round[] => []);
   const perRound = Math.max(1, Math.round(SECONDS / ROUNDS));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, t] of targets.entries()) rounds[i]!.push(await wrk(t.url, t.headers, perRound, t.pid));
@@ -66,16 +76,24 @@ try {
   for (const [i, t] of targets.entries()) console.log(`  ${t.name.padEnd(7)} rounds req/s: ${rounds[i]!.map((x) => x.rps.toFixed(0)).join(', ')}`);
   console.log('target    req/s      p50 ms   p99 ms   CPU µs/req (job for direct, proxy otherwise)');
   for (const r of results) console.log(`${r.name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}   ${r.cpuUs.toFixed(1).padStart(6)}`);
-  const [direct, nginx, pub] = results as [Result, Result, Result];
+  const [direct, nginx, floor, pub] = results as [Result, Result, Result, Result];
+  const [, nginxRounds, , pubRounds] = rounds as [Round[], Round[], Round[], Round[]];
+  // rounds run back to back, so a round's pub/nginx ratio compares like with like; their range is the spread
+  const rpsRatios = pubRounds.map((p, i) => p.rps / nginxRounds[i]!.rps);
+  const p99Ratios = pubRounds.map((p, i) => p.p99 / nginxRounds[i]!.p99);
+  const throughput = pub.rps / nginx.rps;
+  const p99 = pub.p99 / nginx.p99;
+  console.log(`\nthroughput pub/nginx: ${pct(throughput)} (rounds ${range(rpsRatios, pct)})  goal ≥ 50%: ${throughput >= 0.5 ? 'MET' : 'NOT MET'}`);
+  console.log(`p99 pub/nginx: ${times(p99)} (rounds ${range(p99Ratios, times)})  goal ≤ 2×: ${p99 <= 2 ? 'MET' : 'NOT MET'}`);
   const addedNginx = nginx.p99 - direct.p99;
-  const addedPub = pub.p99 - direct.p99;
-  console.log(`\nthroughput pub/nginx: ${((pub.rps / nginx.rps) * 100).toFixed(0)}%  (goal ≥ 50%)`);
-  console.log(`added p99 over direct: nginx ${addedNginx.toFixed(2)} ms, pub ${addedPub.toFixed(2)} ms` +
-    (addedNginx > 0 ? `  → ${(addedPub / addedNginx).toFixed(2)}× nginx (goal ≤ 2×)` : '  (nginx adds nothing measurable)'));
-  console.log(`p99 pub/nginx: ${(pub.p99 / nginx.p99).toFixed(2)}×;  proxy CPU per request pub/nginx: ${(pub.cpuUs / nginx.cpuUs).toFixed(2)}×`);
+  console.log(`added p99 over direct: nginx ${addedNginx.toFixed(2)} ms, pub ${(pub.p99 - direct.p99).toFixed(2)} ms` +
+    (addedNginx > 0 ? `  → ${times((pub.p99 - direct.p99) / addedNginx)} nginx's` : '  (nginx adds nothing measurable)'));
+  console.log(`proxy CPU per request pub/nginx: ${times(pub.cpuUs / nginx.cpuUs)}`);
+  console.log(`floor (Node HTTP server + undici dispatch, no gateway work): ${pct(floor.rps / nginx.rps)} of nginx's req/s, p99 ${times(floor.p99 / nginx.p99)}, ` +
+    `${floor.cpuUs.toFixed(1)} µs/request; pub's own work adds ${(pub.cpuUs - floor.cpuUs).toFixed(1)} µs/request`);
   // what the gateway's CPU per request is made of: a Node HTTP server (the direct job's own cost) and undici's client
   const alone = JSON.parse((await run(process.execPath, ['--import', 'tsx', join(here, 'gateway/undici-alone.ts'), String(upstreamPort), String(perRound)])).stdout) as { rps: number; cpuUs: number };
-  console.log(`parts: a Node HTTP server ${direct.cpuUs.toFixed(1)} µs/request (the direct job), undici Client.dispatch alone ${alone.cpuUs.toFixed(1)} µs/request (${alone.rps.toFixed(0)} req/s); the rest of pub's ${pub.cpuUs.toFixed(1)} µs is routing, auth, headers and the second socket`);
+  console.log(`parts of the floor: a Node HTTP server ${direct.cpuUs.toFixed(1)} µs/request (the direct job), undici Client.dispatch alone ${alone.cpuUs.toFixed(1)} µs/request (${alone.rps.toFixed(0)} req/s)`);
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
@@ -126,7 +144,7 @@ http {
   return port;
 }
 
-async function wrk(url: string, headers: string[], seconds: number, pid: number): Promise<Omit<Result, 'name'>> {
+async function wrk(url: string, headers: string[], seconds: number, pid: number): Promise<Round> {
   const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '2s', '--latency', ...headers.flatMap((h) => ['-H', h]), url];
   const cpuBefore = await cpuTicks(pid);
   const { stdout } = await run(WRK, args, { timeout: (seconds + 30) * 1000 });

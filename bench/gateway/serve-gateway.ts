@@ -1,8 +1,16 @@
-// The pub gateway alone in its own process, as the server mounts it: auth on, 1,000 versions routed.
+// The pub gateway alone in its own process, as the server mounts it: auth on (the server's AuthService on a SQLite
+// file), 1,000 versions routed.
 // argv: UPSTREAM_ADDRESS TOKEN
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGateway, InMemoryAsyncTaskStore, RouteTable, type CallAuthorizer, type RouteVersion } from '../../src/router/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuthService } from '../../src/auth/index.js';
+import { escStore, openDatabase, tokenStore, userStore } from '../../src/db/index.js';
+import { createGateway, InMemoryAsyncTaskStore, RouteTable, type RouteVersion } from '../../src/router/index.js';
+import { SecretBox } from '../../src/secrets/index.js';
 
 const [upstream = '', token = ''] = process.argv.slice(2);
 const JOBS = 200;
@@ -18,9 +26,13 @@ for (let j = 0; j < JOBS; j++) {
 }
 routes.replaceAll(table);
 
-const authorizer: CallAuthorizer = {
-  authorizeCall: (t) => (t === token ? { ok: true, caller: { kind: 'esc', name: 'bench' } } : { ok: false, status: 401, error: 'bad token' }),
-};
+// the caller is an ESC granted call_job on the job called, as a client system would be
+const dataDir = mkdtempSync(join(tmpdir(), 'rt-bench-auth-'));
+const db = openDatabase(join(dataDir, 'db.sqlite'));
+const authorizer = new AuthService(userStore(db), tokenStore(db), escStore(db), new SecretBox(randomBytes(32)));
+authorizer.createEsc('bench');
+authorizer.grant('esc:bench', 'job-0', 'call_job');
+authorizer.adoptToken('esc:bench', 'bench', token);
 // "last call" bookkeeping as the jobs service would do it: a map write per call, flushed elsewhere
 const lastCalls = new Map<string, number>();
 const onCall = (name: string, version: string): void => void lastCalls.set(`${name}@${version}`, Date.now());
@@ -31,5 +43,10 @@ const server = http.createServer((req, res) => {
 });
 server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
 server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as AddressInfo).port} ${routes.list().length}`));
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
+const stop = (): void => {
+  db.$client.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -71,6 +71,25 @@ test('a deactivated user is no longer authenticated', async () => {
   assert.equal(auth.authenticate(token), undefined);
 });
 
+test('what a token may call follows every change on the next call: deactivation, reactivation, a revoked grant', async () => {
+  const auth = makeAuth();
+  await auth.createUser('w@example.com');
+  const { token } = auth.createToken('user:w@example.com', 't');
+  assert.equal(auth.authorizeCall(token, 'adder').ok, true, 'a new user may call every job');
+  auth.setUserActive('w@example.com', false);
+  assert.deepEqual(auth.authorizeCall(token, 'adder'), { ok: false, status: 401, error: 'unknown or revoked token' });
+  auth.setUserActive('w@example.com', true);
+  assert.equal(auth.authorizeCall(token, 'adder').ok, true);
+  auth.revoke('user:w@example.com', '*', 'call_job');
+  const refused = auth.authorizeCall(token, 'adder');
+  assert.equal(!refused.ok && refused.status, 403);
+});
+
+test('token hashes stay SHA-256 hex, so tokens stored before still match', () => {
+  // FIPS 180-2 test vector for "abc"
+  assert.equal(hashToken('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
 test('job family tokens are random, survive a restart sealed, never stored in plaintext, and need a grant to call', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'rt-auth-')), 'db.sqlite');
   const key = randomBytes(32);

@@ -28,7 +28,8 @@ export type Subject =
 export const subjectRef = (s: { kind: SubjectKind; name: string }): string => `${s.kind}:${s.name}`;
 
 interface Snapshot {
-  subjectByHash: Map<string, string>;
+  /** token hash → its subject, resolved when the snapshot is built (active users and existing ESCs only) */
+  subjectByHash: Map<string, Subject>;
   /** subject ref → set of `JOB\0SCOPE` */
   grants: Map<string, Set<string>>;
   users: Map<string, User>;
@@ -55,12 +56,18 @@ export class AuthService implements CallAuthorizer {
       if (!set) grants.set(g.subject, (set = new Set()));
       set.add(`${g.jobName}\0${g.scope}`);
     }
-    this.snap = {
-      subjectByHash: new Map(this.tokens.allHashes().map((t) => [t.hash, t.subject])),
+    const snap: Snapshot = {
+      subjectByHash: new Map(),
       grants,
       users: new Map(this.users.list().map((u) => [u.email, u])),
       escs: new Set(this.escNames.list()),
     };
+    // Resolved here once rather than on every call: the gateway asks per request, and the answer only changes with the snapshot.
+    for (const t of this.tokens.allHashes()) {
+      const subject = subjectIn(snap, t.subject);
+      if (subject) snap.subjectByHash.set(t.hash, subject);
+    }
+    this.snap = snap;
   }
 
   // ---- authentication
@@ -68,8 +75,7 @@ export class AuthService implements CallAuthorizer {
   /** token → subject, or undefined when unknown or its user is deactivated. */
   authenticate(token: string | undefined): Subject | undefined {
     if (!token) return undefined;
-    const ref = this.snap.subjectByHash.get(hashToken(token));
-    return ref ? this.subjectOf(ref) : undefined;
+    return this.snap.subjectByHash.get(hashToken(token));
   }
 
   requireToken(token: string | undefined): Subject {
@@ -90,7 +96,7 @@ export class AuthService implements CallAuthorizer {
 
   /** An active user as a subject, from the snapshot (a dashboard session names its user by email). */
   userSubject(email: string): Subject | undefined {
-    return this.subjectOf(`user:${email}`);
+    return subjectIn(this.snap, `user:${email}`);
   }
 
   /** An SSH public-key attempt: refused, acceptable (not signed yet), or the user subject it proved. */
@@ -99,25 +105,16 @@ export class AuthService implements CallAuthorizer {
     return typeof verdict === 'string' ? verdict : { kind: 'user', name: verdict.user.email, user: verdict.user };
   }
 
-  private subjectOf(ref: string): Subject | undefined {
-    const i = ref.indexOf(':');
-    const kind = ref.slice(0, i) as SubjectKind;
-    const name = ref.slice(i + 1);
-    if (kind === 'user') {
-      const user = this.snap.users.get(name);
-      return user?.isActive ? { kind, name, user } : undefined;
-    }
-    if (kind === 'esc') return this.snap.escs.has(name) ? { kind, name } : undefined;
-    return { kind: 'job', name };
-  }
-
   // ---- authorisation
 
   can(subject: Subject, scope: Scope, job: string): boolean {
     if (subject.kind === 'user' && subject.user.isAdmin) return true;
     const set = this.snap.grants.get(subjectRef(subject));
     if (!set) return false;
-    return [job, '*'].some((j) => scopesAllowing(scope).some((s) => set.has(`${j}\0${s}`)));
+    for (const s of scopesAllowing(scope)) {
+      if (set.has(`${job}\0${s}`) || set.has(`*\0${s}`)) return true;
+    }
+    return false;
   }
 
   require(subject: Subject, scope: Scope, job: string): void {
@@ -276,6 +273,19 @@ export class AuthService implements CallAuthorizer {
     this.reload();
     return n > 0;
   }
+}
+
+/** `kind:name` → the subject it is in `snap`: undefined for a user not active (or gone) and an ESC that does not exist. */
+function subjectIn(snap: Snapshot, ref: string): Subject | undefined {
+  const i = ref.indexOf(':');
+  const kind = ref.slice(0, i) as SubjectKind;
+  const name = ref.slice(i + 1);
+  if (kind === 'user') {
+    const user = snap.users.get(name);
+    return user?.isActive ? { kind, name, user } : undefined;
+  }
+  if (kind === 'esc') return snap.escs.has(name) ? { kind, name } : undefined;
+  return { kind: 'job', name };
 }
 
 /** binds a sealed family token to its family and its hash, so it cannot be moved to another row */

@@ -11,8 +11,12 @@ export const NEW_USER_SCOPES: Scope[] = ['read_job', 'call_job', 'deploy_new_fam
 export const OWNER_SCOPES: Scope[] = ['deploy_job', 'delete_job'];
 
 /** The grants that allow `scope`: itself, full_access, and deploy_job for delete_job (delete goes with deploy, CONTRACT §9). */
-export function scopesAllowing(scope: Scope): Scope[] {
-  return scope === 'delete_job' ? ['delete_job', 'deploy_job', 'full_access'] : [scope, 'full_access'];
+const ALLOWING: Readonly<Record<Scope, readonly Scope[]>> = Object.freeze(Object.fromEntries(
+  SCOPES.map((s) => [s, Object.freeze(s === 'delete_job' ? ['delete_job', 'deploy_job', 'full_access'] : [s, 'full_access'])]),
+) as Record<Scope, readonly Scope[]>);
+
+export function scopesAllowing(scope: Scope): readonly Scope[] {
+  return ALLOWING[scope];
 }
 
 export function parseScope(raw: string): Scope {
