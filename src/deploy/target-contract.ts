@@ -1,5 +1,5 @@
 // The one contract every InfrastructureTarget keeps (local, docker, the fake; kubernetes next), run by each target's
-// own test file: start → ready replicas on their upstreams → status, list, logs → scale → stop → gone.
+// own test file: start → ready replicas on their upstreams → status, list, logs → scale → idle and wake → stop → gone.
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -71,6 +71,16 @@ export function runTargetContract(label: string, make: () => Promise<TargetUnder
       upstreams = shrunk;
       const missing = { ...spec, deploymentId: `${spec.deploymentId}-missing` };
       await assert.rejects(t.target.scale(missing, 2), /does not run/);
+    });
+
+    test('idle and wake: suspend (stop, for a target without it) ends serving; start again serves ready replicas', async () => {
+      const target = t.target;
+      await (target.suspend ? target.suspend(spec) : target.stop(spec));
+      for (const up of upstreams) assert.equal(await connects(up), false, `${up} still accepts connections while idle`);
+      upstreams = await target.start(spec, t.artifact);
+      assert.equal(upstreams.length, spec.replicas);
+      await waitReady(upstreams, { timeoutMs: opts.readyTimeoutMs ?? 30_000 });
+      await waitFor(async () => (await target.status(spec)).status === 'running');
     });
 
     test('stop ends every replica: status lost, not listed, upstreams refuse connections', async () => {
