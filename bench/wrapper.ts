@@ -1,9 +1,9 @@
 // Benchmark of the job wrappers, POST /api/v1/perform of the adder with wrk (1 thread, 10 connections):
 // - python3: our stdlib wrapper vs the same job on FastAPI+uvicorn (what Racetrack uses);
 // - golang: our stdlib wrapper vs the same job under gin (what Racetrack's Go wrapper uses), both built offline
-//   from Debian's packages (scripts/offline-go-proxy.sh); rust: our tiny_http wrapper (scripts/offline-cargo-source.sh).
+//   from Debian's packages (scripts/offline-go-proxy.sh); rust: our hyper wrapper (scripts/offline-cargo-source.sh).
 // Needs Debian's wrk, python3-fastapi, python3-uvicorn, golang-go, golang-github-gin-gonic-gin-dev, cargo (any),
-// librust-tiny-http-dev, librust-serde-json-dev; a part whose tools are missing is skipped, saying why.
+// librust-hyper-dev, librust-tokio-dev, librust-serde-json-dev; a part whose tools are missing is skipped, saying why.
 // The servers of one comparison run side by side and are measured in turn, BENCH_ROUNDS times (median kept), so
 // that the load of whatever else shares the 2 cores falls on both alike.
 // Run: npm run bench:wrapper   (BENCH_SECONDS=10, BENCH_ROUNDS=3 by default)
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   }
   const python = findPython();
   const goMissing = has('go') ? debianPackagesMissing(['golang-github-pkg-errors-dev', 'golang-github-gin-gonic-gin-dev']) : ['golang-go'];
-  const rustMissing = has('cargo', ['--version']) ? debianPackagesMissing(['librust-tiny-http-dev', 'librust-serde-json-dev']) : ['cargo'];
+  const rustMissing = has('cargo', ['--version']) ? debianPackagesMissing(['librust-hyper-dev', 'librust-tokio-dev', 'librust-serde-json-dev']) : ['cargo'];
   const work = mkdtempSync(join(tmpdir(), 'rt-bench-wrapper-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const results: Result[] = [];
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     console.log(`golang: skipped, missing: apt-get install ${goMissing.join(' ')}`);
   }
   if (rustMissing.length === 0) {
-    compiled.push({ name: 'rust ours (tiny_http)', cmd: await buildRustBinary(work), args: [], cwd: work, env });
+    compiled.push({ name: 'rust ours (hyper)', cmd: await buildRustBinary(work), args: [], cwd: work, env });
   } else {
     console.log(`rust: skipped, missing: apt-get install ${rustMissing.join(' ')}`);
   }

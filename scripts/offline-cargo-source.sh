@@ -4,7 +4,7 @@
 #
 # Usage: scripts/offline-cargo-source.sh DIR [DEBIAN_PACKAGE...]
 #   DIR             the CARGO_HOME to write: DIR/config.toml and the crates in DIR/vendor/ (replaced on each run)
-#   DEBIAN_PACKAGE  librust-*-dev packages that must be installed (default: librust-tiny-http-dev
+#   DEBIAN_PACKAGE  librust-*-dev packages that must be installed (default: librust-hyper-dev librust-tokio-dev
 #                   librust-serde-json-dev, what the rust job type's wrapper needs)
 # Then build with: CARGO_HOME=DIR cargo build   (or cargo --config DIR/config.toml ...)
 #
@@ -19,7 +19,7 @@ fi
 out=$1
 shift
 needed=("$@")
-[ ${#needed[@]} -gt 0 ] || needed=(librust-tiny-http-dev librust-serde-json-dev)
+[ ${#needed[@]} -gt 0 ] || needed=(librust-hyper-dev librust-tokio-dev librust-serde-json-dev)
 
 fail() { echo "offline-cargo-source: $*" >&2; exit 1; }
 command -v dpkg-query >/dev/null || fail "dpkg-query is missing: this script reads Debian's packages"

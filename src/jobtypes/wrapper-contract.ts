@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import http from 'node:http';
 import { connect } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { eventually } from '../../test/harness.js';
 
@@ -213,6 +214,15 @@ export function runWrapperContract(name: string, wrapper: WrapperUnderTest): voi
         assert.deepEqual((await post(probe.port, '/api/v1/perform', { hello: 'wörld' })).json(), { hello: 'wörld' });
         // stderr travels through a pipe of its own: the log line may arrive just after the answer
         await eventually(async () => /panic on purpose/.test(probe.stderr()), 5000);
+      });
+
+      test('slow calls, more than there are cores, hold no other: /live answers before any of them, and each is answered', async () => {
+        const probe = await start(wrapper.probeBinary(), { JOB_NAME: 'probe', JOB_VERSION: '1.0.0' });
+        const slow = Array.from({ length: availableParallelism() + 2 }, () => post(probe.port, '/api/v1/perform', { sleep: 1 }));
+        await new Promise((r) => setTimeout(r, 200));
+        const first = await Promise.race([request(probe.port, 'GET', '/live').then((r) => `live ${r.status}`), ...slow.map((call) => call.then(() => 'a slow call'))]);
+        assert.equal(first, 'live 200');
+        for (const reply of await Promise.all(slow)) assert.deepEqual(reply.json(), { slept: 1 });
       });
 
       test('SIGTERM: a call in flight is answered, new connections are refused, then the process exits 0', async () => {

@@ -1,5 +1,5 @@
-// The rust job type: Racetrack's layout of `pub fn perform` in mod.rs, compiled with our wrapper library (tiny_http,
-// serde_json). Settings: RACETRACK_CARGO_HOME (whose config.toml says where crates come from) and
+// The rust job type: Racetrack's layout of `pub fn perform` in mod.rs, compiled with our wrapper library (hyper,
+// tokio, serde_json). Settings: RACETRACK_CARGO_HOME (whose config.toml says where crates come from) and
 // RACETRACK_RUST_BASE_IMAGE (the image builder stage's base).
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';

@@ -5,10 +5,14 @@ use crate::health::JobInfo;
 use crate::metrics::Metrics;
 use crate::openapi;
 use crate::perform;
+use crate::perform_gate::PerformGate;
 use crate::respond::Reply;
 use crate::Perform;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Body, Request, Response, StatusCode};
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Instant;
-use tiny_http::{Header, Request, Response};
 
 /// Everything a route needs from the request.
 pub struct Call<'a> {
@@ -25,6 +29,7 @@ pub struct App {
     metrics: Metrics,
     openapi: serde_json::Value,
     perform: Perform,
+    gate: PerformGate,
     log: AccessLog,
 }
 
@@ -62,7 +67,7 @@ pub fn split_prefix(path: &str) -> (&str, &str) {
 }
 
 impl App {
-    pub fn new(job: JobInfo, home_page: String, docs: SwaggerDocs, perform: Perform, log: AccessLog) -> App {
+    pub fn new(job: JobInfo, home_page: String, docs: SwaggerDocs, perform: Perform, workers: usize, log: AccessLog) -> App {
         let openapi = openapi::document(&job);
         App {
             job,
@@ -71,23 +76,24 @@ impl App {
             metrics: Metrics::default(),
             openapi,
             perform,
+            gate: PerformGate::new(workers),
             log,
         }
     }
 
-    pub fn handle(&self, mut request: Request) {
+    /// Answers one request; never fails (an error is an answer), so hyper's service error type is Infallible.
+    pub async fn handle(self: Arc<Self>, request: Request<Body>) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
-        let url = request.url().to_string();
         let method = request.method().as_str().to_string();
-        let (prefix, path) = split_prefix(url.split('?').next().unwrap_or(""));
-        let mut body = Vec::new();
-        let reply = match request.as_reader().read_to_end(&mut body) {
-            Ok(_) => {
+        let url_path = request.uri().path().to_string();
+        let (prefix, path) = split_prefix(&url_path);
+        let reply = match hyper::body::to_bytes(request.into_body()).await {
+            Ok(body) => {
                 let call = Call {
                     method: &method,
                     prefix,
                     path,
-                    body,
+                    body: body.to_vec(),
                 };
                 let (route, reply) = self.route(&call);
                 self.metrics.count_http(&method, route, reply.status);
@@ -99,13 +105,17 @@ impl App {
             self.log
                 .line(&method, &format!("{}{}", prefix, path), reply.status, started.elapsed());
         }
-        let mut response = Response::from_data(reply.body)
-            .with_status_code(reply.status)
-            .with_header(header("Content-Type", reply.content_type));
+        let mut response = Response::builder()
+            .status(reply.status)
+            .header(CONTENT_TYPE, header_value(reply.content_type));
         for (name, value) in &reply.headers {
-            response.add_header(header(name, value));
+            response = response.header(*name, header_value(value));
         }
-        let _ = request.respond(response); // a client that went away is not our error
+        Ok(response.body(Body::from(reply.body)).unwrap_or_else(|e| {
+            let mut failed = Response::new(Body::from(format!("cannot answer: {}", e)));
+            *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            failed
+        }))
     }
 
     /// The metrics label of the route (the path itself for a known one) and the reply.
@@ -132,7 +142,7 @@ impl App {
             ),
             "/docs" => self.docs.page(),
             "/openapi.json" => Reply::json(200, &openapi::with_server(&self.openapi, call.prefix)),
-            _ => perform::serve(self.perform, &self.metrics, call),
+            _ => perform::serve(self.perform, &self.gate, &self.metrics, call),
         };
         (route, reply)
     }
@@ -145,8 +155,8 @@ impl App {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
+fn header_value(value: &str) -> HeaderValue {
     // values come from our own code and the operator's flags: anything a header cannot carry is dropped
     let value: String = value.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).collect();
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("printable ASCII is a valid header")
+    HeaderValue::from_str(&value).expect("printable ASCII is a valid header value")
 }

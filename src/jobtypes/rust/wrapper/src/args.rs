@@ -1,5 +1,6 @@
 // Command-line flags, the same as the python3 and golang wrappers take.
-pub const USAGE: &str = "usage: racetrack-job-wrapper (--port PORT [--host HOST] | --listen-fd FD) [--home-page PATH] [--swagger-ui-dir DIR]
+pub const USAGE: &str =
+    "usage: racetrack-job-wrapper (--port PORT [--host HOST] | --listen-fd FD) [--home-page PATH] [--swagger-ui-dir DIR]
   --port PORT            port to listen on; 0 picks a free port (printed on stderr)
   --listen-fd FD         serve on this inherited listening socket instead
   --host HOST            address to listen on (default 127.0.0.1)

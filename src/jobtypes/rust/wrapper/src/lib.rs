@@ -1,5 +1,6 @@
-// The rust job type's wrapper: serves a job's perform() over HTTP (tiny_http) and drains calls in flight on SIGTERM.
-// A job's crate is only its code and job-main.rs, which calls serve(): this library is compiled once per target dir.
+// The rust job type's wrapper: serves a job's perform() over HTTP (hyper on tokio) and drains calls in flight on
+// SIGTERM. A job's crate is only its code and job-main.rs, which calls serve(): this library is compiled once per
+// target dir.
 mod access_log;
 mod app;
 mod args;
@@ -8,18 +9,18 @@ mod health;
 mod metrics;
 mod openapi;
 mod perform;
+mod perform_gate;
 mod respond;
 mod shutdown;
 
+use hyper::service::{make_service_fn, service_fn};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::TcpListener;
-use std::os::unix::io::{AsRawFd, FromRawFd};
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::os::unix::io::FromRawFd;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// on SIGTERM, calls in flight get this long to finish (the supervisor kills at 5 s)
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(4);
@@ -41,91 +42,87 @@ pub fn serve(perform: Perform) -> ! {
         eprintln!("racetrack_job_wrapper: the listening socket has no address: {}", e);
         std::process::exit(1);
     });
-    let listener_fd = listener.as_raw_fd();
-    let server = Arc::new(tiny_http::Server::from_listener(listener, None).expect("tiny_http takes a bound listener"));
-    shutdown::catch_sigterm();
-
     let job = health::JobInfo::from_env();
-    eprintln!("racetrack_job_wrapper: listening on http://{}", address);
-    eprintln!("racetrack_job_wrapper: job {} {} is ready", job.name, job.version);
-    let docs = docs::SwaggerDocs::new(&job.name, args.swagger_ui_dir);
+    let docs = docs::SwaggerDocs::new(&job.name, args.swagger_ui_dir.clone());
     let log = access_log::AccessLog::start();
-    let app = Arc::new(app::App::new(job, args.home_page, docs, perform, log.clone()));
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let workers = thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 4;
-    for _ in 0..workers {
-        let (server, app, in_flight) = (server.clone(), app.clone(), in_flight.clone());
-        thread::spawn(move || work(&server, &app, &in_flight));
-    }
-
+    let (name, version) = (job.name.clone(), job.version.clone());
+    // a worker thread per core (more of them only lengthen the tail: they take turns on the cores mid-call)
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let app = Arc::new(app::App::new(
+        job,
+        args.home_page.clone(),
+        docs,
+        perform,
+        workers,
+        log.clone(),
+    ));
     let supervisor = std::env::var("RACETRACK_SUPERVISOR_PID")
         .ok()
         .and_then(|pid| pid.parse::<u32>().ok());
-    while !shutdown::requested() {
-        if let Some(pid) = supervisor {
-            // a local job lives only as long as the server that started it, even one killed with -9
-            if std::os::unix::process::parent_id() != pid {
-                eprintln!("racetrack_job_wrapper: the racetrack server (pid {}) is gone; stopping", pid);
-                std::process::exit(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("racetrack_job_wrapper: cannot start the runtime: {}", e);
+            std::process::exit(1);
+        });
+    let log_at_timeout = log.clone();
+    runtime.block_on(async move {
+        let server = match hyper::Server::from_tcp(listener) {
+            Ok(builder) => builder.tcp_nodelay(true),
+            Err(e) => {
+                eprintln!("racetrack_job_wrapper: cannot serve on {}: {}", address, e);
+                std::process::exit(1);
             }
+        };
+        let make = make_service_fn(move |_| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(service_fn(move |request| app.clone().handle(request))) }
+        });
+        eprintln!("racetrack_job_wrapper: listening on http://{}", address);
+        eprintln!("racetrack_job_wrapper: job {} {} is ready", name, version);
+        // on the signal the listener closes (new connections are refused), idle connections end and calls in flight
+        // are answered, for DRAIN_TIMEOUT at most
+        let drained = server.serve(make).with_graceful_shutdown(async move {
+            shutdown::requested(supervisor).await;
+            tokio::spawn(async move {
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
+                eprintln!(
+                    "racetrack_job_wrapper: stopping with calls still in flight after {:?}",
+                    DRAIN_TIMEOUT
+                );
+                log_at_timeout.flush();
+                std::process::exit(0);
+            });
+        });
+        if let Err(e) = drained.await {
+            eprintln!("racetrack_job_wrapper: the server failed: {}", e);
         }
-        thread::sleep(Duration::from_millis(100));
-    }
-    shutdown::stop_accepting(listener_fd);
-    drain(&in_flight);
+    });
     log.flush();
     std::process::exit(0);
 }
 
 /// Binds --host/--port, or takes the listening socket inherited as --listen-fd (the local target opens it for the job).
 fn listen(args: &args::Args) -> TcpListener {
-    if let Some(fd) = args.listen_fd {
+    let (listener, what) = match args.listen_fd {
         // SAFETY: the fd is ours alone from here on (the platform passed it for this purpose); a descriptor that is
         // not a listening TCP socket fails at set_nonblocking(), local_addr() or accept(), not here
-        let listener = unsafe { TcpListener::from_raw_fd(fd) };
-        // the opener's runtime (Node's) may have left it non-blocking, which tiny_http's accept loop cannot use
-        listener.set_nonblocking(false).unwrap_or_else(|e| {
-            eprintln!("racetrack_job_wrapper: --listen-fd {}: {}", fd, e);
-            std::process::exit(1);
-        });
-        return listener;
-    }
-    TcpListener::bind((args.host.as_str(), args.port)).unwrap_or_else(|e| {
-        eprintln!("racetrack_job_wrapper: cannot listen on {}:{}: {}", args.host, args.port, e);
+        Some(fd) => (unsafe { TcpListener::from_raw_fd(fd) }, format!("--listen-fd {}", fd)),
+        None => {
+            let what = format!("{}:{}", args.host, args.port);
+            let bound = TcpListener::bind((args.host.as_str(), args.port)).unwrap_or_else(|e| {
+                eprintln!("racetrack_job_wrapper: cannot listen on {}: {}", what, e);
+                std::process::exit(1);
+            });
+            (bound, what)
+        }
+    };
+    // tokio's accept loop needs it non-blocking, whatever an opener (Node, for --listen-fd) left it as
+    listener.set_nonblocking(true).unwrap_or_else(|e| {
+        eprintln!("racetrack_job_wrapper: cannot listen on {}: {}", what, e);
         std::process::exit(1);
-    })
-}
-
-fn work(server: &tiny_http::Server, app: &app::App, in_flight: &AtomicUsize) {
-    loop {
-        // an error here is the listener closing on SIGTERM; connections already open are still served
-        if let Ok(request) = server.recv() {
-            in_flight.fetch_add(1, Ordering::SeqCst);
-            // a bug of ours must not take a worker down: tiny_http answers 500 for a request dropped unanswered
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| app.handle(request)));
-            in_flight.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
-
-/// Waits until nothing has been in flight for two checks in a row (a request may sit in tiny_http's queue
-/// between them), or until DRAIN_TIMEOUT.
-fn drain(in_flight: &AtomicUsize) {
-    let deadline = Instant::now() + DRAIN_TIMEOUT;
-    let mut idle_checks = 0;
-    while idle_checks < 2 {
-        if Instant::now() >= deadline {
-            eprintln!(
-                "racetrack_job_wrapper: stopping with calls still in flight after {:?}",
-                DRAIN_TIMEOUT
-            );
-            return;
-        }
-        idle_checks = if in_flight.load(Ordering::SeqCst) == 0 {
-            idle_checks + 1
-        } else {
-            0
-        };
-        thread::sleep(Duration::from_millis(20));
-    }
+    });
+    listener
 }

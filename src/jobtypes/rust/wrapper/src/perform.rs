@@ -1,6 +1,7 @@
 // POST /api/v1/perform: a JSON object in, perform()'s result out; a panic in perform() answers 500.
 use crate::app::Call;
 use crate::metrics::Metrics;
+use crate::perform_gate::PerformGate;
 use crate::respond::Reply;
 use crate::Perform;
 use serde_json::Value;
@@ -8,7 +9,7 @@ use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
-pub fn serve(perform: Perform, metrics: &Metrics, call: &Call) -> Reply {
+pub fn serve(perform: Perform, gate: &PerformGate, metrics: &Metrics, call: &Call) -> Reply {
     let input: HashMap<String, Value> = if call.body.is_empty() {
         HashMap::new()
     } else {
@@ -22,7 +23,7 @@ pub fn serve(perform: Perform, metrics: &Metrics, call: &Call) -> Reply {
     metrics.call_started("/perform");
     let started = Instant::now();
     // the panic itself is printed on stderr by the default hook, with its file and line
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| perform(input)));
+    let outcome = gate.run(|| panic::catch_unwind(AssertUnwindSafe(|| perform(input))));
     metrics.call_done("/perform", started.elapsed().as_secs_f64(), outcome.is_err());
     match outcome {
         Ok(result) => Reply::json(200, &result),

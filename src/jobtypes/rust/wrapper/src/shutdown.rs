@@ -1,38 +1,41 @@
-// SIGTERM/SIGINT handling and closing the listening socket, through libc (which std links anyway),
-// so the wrapper needs no crate beyond tiny_http and serde_json.
-use std::os::raw::c_int;
-use std::sync::atomic::{AtomicBool, Ordering};
+// When the wrapper stops: SIGTERM or SIGINT, or the racetrack server that started a local job gone (even one killed
+// with -9: the job is re-parented, and it must not outlive the server).
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::Notify;
 
-const SIGINT: c_int = 2;
-const SIGTERM: c_int = 15;
-const SHUT_RDWR: c_int = 2;
-
-extern "C" {
-    fn signal(signum: c_int, handler: extern "C" fn(c_int)) -> usize;
-    fn shutdown(fd: c_int, how: c_int) -> c_int;
-}
-
-static REQUESTED: AtomicBool = AtomicBool::new(false);
-
-/// Only stores a flag: nothing else is safe inside a signal handler.
-extern "C" fn on_signal(_: c_int) {
-    REQUESTED.store(true, Ordering::SeqCst);
-}
-
-pub fn catch_sigterm() {
-    unsafe {
-        signal(SIGTERM, on_signal);
-        signal(SIGINT, on_signal);
+/// Resolves at the first SIGTERM or SIGINT, or once the parent is no longer `supervisor` (when given).
+pub async fn requested(supervisor: Option<u32>) {
+    let stop = Arc::new(Notify::new());
+    for kind in [SignalKind::terminate(), SignalKind::interrupt()] {
+        match signal(kind) {
+            Ok(mut caught) => {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    caught.recv().await;
+                    stop.notify_one();
+                });
+            }
+            Err(e) => eprintln!(
+                "racetrack_job_wrapper: cannot catch signals ({}): a stop will not drain calls",
+                e
+            ),
+        }
     }
-}
-
-pub fn requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
-}
-
-/// New connections are refused from now on; tiny_http's accept loop ends.
-pub fn stop_accepting(listener_fd: c_int) {
-    unsafe {
-        shutdown(listener_fd, SHUT_RDWR);
+    if let Some(pid) = supervisor {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                if std::os::unix::process::parent_id() != pid {
+                    eprintln!("racetrack_job_wrapper: the racetrack server (pid {}) is gone; stopping", pid);
+                    stop.notify_one();
+                    return;
+                }
+            }
+        });
     }
+    stop.notified().await;
 }
