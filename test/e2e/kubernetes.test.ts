@@ -144,6 +144,17 @@ describe('kubernetes target on the stand-in cluster, end to end', { skip }, () =
     assert.notEqual(token(), tokenBefore, 'the woken pods read the rotated token');
   });
 
+  test('an idle version whose Deployment was deleted by hand wakes all the same: its other objects are replaced', async () => {
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 1s')).code, 0);
+    await eventually(async () => objectsOf('0.0.2').Deployment[0]?.spec!.replicas === 0, 30_000);
+    cluster.api.store.delete(resource('Deployment'), objectsOf('0.0.2').Deployment[0]!.metadata.name);
+    assert.equal((await server.ssh('jobs idle adder 0.0.2 off')).code, 0);
+    const woken = await add('0.0.2');
+    assert.equal(woken.status, 200, woken.text);
+    assert.equal(woken.json, 42);
+    for (const kind of KINDS) assert.equal(objectsOf('0.0.2')[kind].length, 1, kind);
+  });
+
   test('a crash-looping version fails the push with the cause in one line and its log; nothing of it is left', async () => {
     const r = await pushVersion('0.0.3', `${adderPy}\nraise SystemExit('adder refuses to start')\n`);
     assert.notEqual(r.code, 0);

@@ -20,3 +20,7 @@ export function apiErrorLine(e: unknown): string {
 export function isNotFound(e: unknown): boolean {
   return e instanceof ApiException && e.code === 404;
 }
+
+export function isAlreadyExists(e: unknown): boolean {
+  return e instanceof ApiException && e.code === 409;
+}

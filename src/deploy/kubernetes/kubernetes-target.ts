@@ -13,7 +13,7 @@ import type { InfrastructureTarget, InstanceRef, InstanceSpec, InstanceState, In
 import { readyProbe } from '../ready-probe.js';
 import type { DockerEngine } from '../docker/index.js';
 import { containerUser } from '../docker/container-confinement.js';
-import { apiErrorLine, isNotFound } from './api-error.js';
+import { apiErrorLine, isAlreadyExists, isNotFound } from './api-error.js';
 import { ClusterView } from './cluster-view.js';
 import { jobObjects, SERVICE_PORT, type JobObjects } from './job-objects.js';
 import type { KubernetesSettings } from './kube-settings.js';
@@ -251,10 +251,20 @@ export class KubernetesTarget implements InfrastructureTarget {
       NetworkPolicy: () => this.net.createNamespacedNetworkPolicy({ namespace, body: o.networkPolicy }),
       Deployment: () => this.apps.createNamespacedDeployment({ namespace, body: o.deployment }),
     };
+    const name = o.deployment.metadata!.name!;
     for (const kind of OBJECT_KINDS) {
-      await steps[kind]().catch((e: unknown) => {
-        throw new RtError(`creating the ${kind} ${o.deployment.metadata!.name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_create_failed' });
-      });
+      await steps[kind]()
+        // one left by this same instance without its Deployment (deleted by hand while the version was idle): the
+        // name holds the deployment's id, so it is ours to replace
+        .catch(async (e: unknown) => {
+          if (!isAlreadyExists(e) || kind === 'Deployment') throw e;
+          log.info({ name, kind }, 'replacing an object an earlier start of this version left');
+          await this.deleteObjects(name, [kind]);
+          return steps[kind]();
+        })
+        .catch((e: unknown) => {
+          throw new RtError(`creating the ${kind} ${name} in namespace ${namespace} failed: ${apiErrorLine(e)}`, { code: 'kubernetes_create_failed' });
+        });
       created.push(kind);
     }
   }
