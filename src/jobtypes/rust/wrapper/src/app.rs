@@ -19,7 +19,7 @@ pub struct Call<'a> {
     pub method: &'a str,
     pub prefix: &'a str,
     pub path: &'a str,
-    pub body: Vec<u8>,
+    pub body: &'a [u8],
 }
 
 pub struct App {
@@ -93,7 +93,7 @@ impl App {
                     method: &method,
                     prefix,
                     path,
-                    body: body.to_vec(),
+                    body: &body,
                 };
                 let (route, reply) = self.route(&call);
                 self.metrics.count_http(&method, route, reply.status);

@@ -13,7 +13,7 @@ pub fn serve(perform: Perform, gate: &PerformGate, metrics: &Metrics, call: &Cal
     let input: HashMap<String, Value> = if call.body.is_empty() {
         HashMap::new()
     } else {
-        match serde_json::from_slice::<Value>(&call.body) {
+        match serde_json::from_slice::<Value>(call.body) {
             Ok(Value::Object(object)) => object.into_iter().collect(),
             Ok(_) => return Reply::error(400, "request body must be a JSON object of named parameters", "ValueError"),
             Err(e) => return Reply::error(400, &format!("request body is not valid JSON: {}", e), "ValueError"),
