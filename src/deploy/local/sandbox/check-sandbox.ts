@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chownTree } from './chown-tree.js';
 import { networkArgv, sandboxArgv, type SandboxHost, type SandboxSpec } from './sandbox-argv.js';
 import { SANDBOX_PATH } from './sandbox-env.js';
-import { spawnSandboxed, withoutSyslogNoise } from './spawn-sandboxed.js';
+import { spawnSandboxed, withoutPastaNoise } from './spawn-sandboxed.js';
 import { systemView } from './system-view.js';
 
 export type SandboxCheck = { ok: true; host: SandboxHost } | { ok: false; problem: string };
@@ -118,7 +118,7 @@ function readSysctl(key: string): string | undefined {
 function runTrial(spec: SandboxSpec, host: SandboxHost): Promise<string | undefined> {
   return new Promise((resolve) => {
     let output = '';
-    const keep = (text: string) => (output = (output + withoutSyslogNoise(text)).slice(-4000));
+    const keep = (text: string) => (output = (output + withoutPastaNoise(text)).slice(-4000));
     const child = spawnSandboxed({
       argv: sandboxArgv(spec, host), env: { PATH: SANDBOX_PATH }, cwd: '/', detached: false, outboundPorts: [],
       network: (pid) => networkArgv(spec, host, pid), onOutput: keep,

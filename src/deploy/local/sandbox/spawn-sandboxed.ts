@@ -53,7 +53,7 @@ export function spawnSandboxed(s: SandboxStart): ChildProcess {
     // pasta fails on the way out, before node has seen bwrap exit. That is no failure of the command's.
     const ending = () => child.exitCode !== null || child.signalCode !== null || (up && !existsSync(`/proc/${pid}/ns/net`));
     network.stderr!.on('data', (b: Buffer) => {
-      if (!ending()) s.onOutput(withoutSyslogNoise(b.toString()));
+      if (!ending()) s.onOutput(withoutPastaNoise(b.toString()));
     });
     network.on('error', (e) => end(`the sandbox's network could not start: ${e.message}`));
     network.on('exit', (code, signal) => {
@@ -139,7 +139,13 @@ async function networkUp(pid: number, ports: number[], networkGone: () => boolea
   }
 }
 
-/** pasta reports each message to syslog first; where there is none it says so, which is noise here */
-export function withoutSyslogNoise(text: string): string {
-  return text.split('\n').filter((l) => !/^Failed to send \d+ bytes to syslog/.test(l)).join('\n');
+/**
+ * What pasta says that is no news here: that it has no syslog to report to, and that it cannot watch the namespace
+ * to quit with it (it looks when a quick command may have ended the sandbox already; pasta is ended with the sandbox
+ * in any case).
+ */
+const PASTA_NOISE = [/^Failed to send \d+ bytes to syslog/, /^inotify_add_watch\(\): won't quit once netns is gone/];
+
+export function withoutPastaNoise(text: string): string {
+  return text.split('\n').filter((l) => !PASTA_NOISE.some((noise) => noise.test(l))).join('\n');
 }
