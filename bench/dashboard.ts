@@ -2,7 +2,7 @@
 // < 200 ms p99), against the login page (express, session check, a small page: no SQLite) as the baseline
 // measured in the same run.
 // Run: npm run bench:dashboard   (BENCH_VERSIONS, BENCH_REQUESTS)
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +10,11 @@ import { loadSettings } from '../src/config/index.js';
 import { startServer } from '../src/server/start-server.js';
 import { openDatabase, jobStore } from '../src/db/index.js';
 import type { Manifest } from '../src/manifest/index.js';
+import { dashboardSession, navigateRequest } from '../test/dashboard-requests.js';
 
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 1000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const PASSWORD = 'bench password';
-/** as a browser's page load says it (node's fetch always says `cors`, which the dashboard refuses) */
-const NAVIGATE = { 'sec-fetch-mode': 'navigate' };
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 const dir = await mkdtemp(join(tmpdir(), 'rt-bench-dashboard-'));
@@ -24,11 +23,11 @@ try {
   seed(join(dir, 'racetrack.db'));
   const admin = server.services.auth.userSubject('admin@racetrack.local')!;
   await server.services.access.setPassword(admin, PASSWORD);
-  const cookie = await logIn(server.httpUrl);
+  const cookie = await dashboardSession(server.httpUrl, 'admin@racetrack.local', PASSWORD);
 
-  const jobsPage = () => timed(`${server.httpUrl}/dashboard/jobs`, { ...NAVIGATE, cookie }, /<tbody>/);
-  const loginPage = () => timed(`${server.httpUrl}/dashboard/login`, NAVIGATE, /<form/);
-  const rows = ((await get(`${server.httpUrl}/dashboard/jobs`, { ...NAVIGATE, cookie })).text.match(/<tr>/g) ?? []).length - 1;
+  const jobsPage = () => timed(`${server.httpUrl}/dashboard/jobs`, { cookie }, /<tbody>/);
+  const loginPage = () => timed(`${server.httpUrl}/dashboard/login`, {}, /<form/);
+  const rows = ((await navigateRequest(`${server.httpUrl}/dashboard/jobs`, { headers: { cookie }, agent })).text.match(/<tr>/g) ?? []).length - 1;
   if (rows !== VERSIONS) throw new Error(`the jobs page shows ${rows} versions, expected ${VERSIONS}`);
   for (let i = 0; i < 30; i++) await Promise.all([jobsPage(), loginPage()]); // warm-up: JIT, connections
   const page: number[] = [];
@@ -71,35 +70,11 @@ function seed(file: string): void {
   db.$client.close();
 }
 
-async function logIn(base: string): Promise<string> {
-  const form = await get(`${base}/dashboard/login`, NAVIGATE);
-  const jar = form.setCookies.map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
-  const body = new URLSearchParams({ _csrf: csrf, email: 'admin@racetrack.local', password: PASSWORD, next: '/dashboard/jobs' }).toString();
-  const r = await get(`${base}/dashboard/login`, { ...NAVIGATE, cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, body);
-  const session = r.setCookies.find((c) => c.startsWith('X-Racetrack-Auth='));
-  if (r.status !== 303 || !session) throw new Error(`login failed: ${r.status}`);
-  return session.split(';')[0]!;
-}
-
 async function timed(url: string, headers: Record<string, string>, expect: RegExp): Promise<number> {
   const t0 = performance.now();
-  const r = await get(url, headers);
+  const r = await navigateRequest(url, { headers, agent });
   const ms = performance.now() - t0;
   if (r.status !== 200 || !expect.test(r.text)) throw new Error(`${url}: ${r.status}`);
   return ms;
 }
 
-/** GET, or POST when there is a body; over one keep-alive connection. */
-function get(url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; setCookies: string[]; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [], text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}

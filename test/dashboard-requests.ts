@@ -1,6 +1,6 @@
 // The dashboard from node:http, as a browser's form navigation reaches it: for tests that need no browser.
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 
 export interface PlainResponse {
   status: number;
@@ -12,10 +12,11 @@ export interface PlainResponse {
  * A request as a browser's form navigation makes it (`Sec-Fetch-Mode: navigate`), from node:http: node's fetch
  * always says `cors`, and the dashboard answers navigations only.
  */
-export function navigateRequest(url: string, opts: { method?: string; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<PlainResponse> {
+export function navigateRequest(url: string, opts: { method?: string; headers?: Record<string, string>; form?: Record<string, string>; agent?: Agent } = {}): Promise<PlainResponse> {
   const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
+      agent: opts.agent,
       method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
       headers: {
         'sec-fetch-mode': 'navigate',
