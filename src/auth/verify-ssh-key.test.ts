@@ -4,11 +4,12 @@ import ssh2 from 'ssh2';
 import type { SshKey, User } from '../db/index.js';
 import { fingerprintOf } from './parse-public-key.js';
 import { verifySshKey } from './verify-ssh-key.js';
+import { newHostKey } from '../ssh/host-key.js';
 
 const pair = () => {
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
-  const parsed = ssh2.utils.parseKey(keys.public) as ssh2.ParsedKey;
-  return { blob: parsed.getPublicSSH(), line: keys.public, privateKey: ssh2.utils.parseKey(keys.private) as ssh2.ParsedKey };
+  const keys = newHostKey();
+  const parsed = ssh2.utils.parseKey(keys.publicKey) as ssh2.ParsedKey;
+  return { blob: parsed.getPublicSSH(), line: keys.publicKey, privateKey: ssh2.utils.parseKey(keys.privateKey) as ssh2.ParsedKey };
 };
 
 const user = (isActive = true): User => ({

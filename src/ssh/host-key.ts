@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 
 const { utils } = ssh2;
-/** ssh2 makes, about once in 200, an ed25519 key its own parser then refuses: such a key is drawn again */
+/**
+ * ssh2 makes, about once in 256, an ed25519 pair its own parser refuses (the public key loses a leading zero byte):
+ * such a pair is drawn again
+ */
 const MAX_DRAWS = 20;
 
 export function loadHostKey(dataDir: string): Buffer {
@@ -20,7 +23,8 @@ export function loadHostKey(dataDir: string): Buffer {
 export function newHostKey(): { privateKey: string; publicKey: string } {
   for (let i = 0; i < MAX_DRAWS; i++) {
     const pair = utils.generateKeyPairSync('ed25519', { comment: 'racetrack' });
-    if (!(utils.parseKey(pair.private) instanceof Error)) return { privateKey: pair.private, publicKey: pair.public };
+    const parses = [pair.private, pair.public].every((key) => !(utils.parseKey(key) instanceof Error));
+    if (parses) return { privateKey: pair.private, publicKey: pair.public };
   }
-  throw new Error(`no usable ed25519 host key in ${MAX_DRAWS} draws`);
+  throw new Error(`no usable ed25519 key pair in ${MAX_DRAWS} draws`);
 }

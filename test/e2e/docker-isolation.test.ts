@@ -106,8 +106,12 @@ describe('docker isolation, attacked from inside a job', () => {
   const probe = (name: string, body: Record<string, unknown>) => callJob(server, `/pub/job/${name}/latest/api/v1/perform`, { body });
   const connects = async (from: string, host: string, port: number): Promise<boolean> => {
     const r = await probe(from, { action: 'connect', host, port });
-    assert.equal(r.status, 200, r.text);
+    assert.equal(r.status, 200, `${from} → ${host}:${port}: ${r.text}`);
     return r.json as boolean;
+  };
+  /** asserts what a connection attempt from inside a job gives, naming the attempt when it fails */
+  const expectConnect = async (from: string, host: string, port: number, expected: boolean): Promise<void> => {
+    assert.equal(await connects(from, host, port), expected, `${from} → ${host}:${port} should ${expected ? '' : 'not '}connect`);
   };
 
   test('Adder, adder, ad_der and ad-der deploy side by side in their own containers from their own images', { skip }, async () => {
@@ -148,16 +152,16 @@ describe('docker isolation, attacked from inside a job', () => {
     const relayPort = Number(new URL(a.Config.Env.find((e) => e.startsWith('PUB_URL='))!.slice('PUB_URL='.length)).port);
     for (const c of [a, b]) assert.deepEqual(Object.keys(c.NetworkSettings.Networks), [JOB_NETWORK]);
     // the probe works: each reaches its own port
-    assert.equal(await connects('adder', ip(a), 7000), true);
-    assert.equal(await connects('ad-der', ip(b), 7000), true);
+    await expectConnect('adder', ip(a), 7000, true);
+    await expectConnect('ad-der', ip(b), 7000, true);
     // the attacks: the other's container directly, or its published port through the host
-    assert.equal(await connects('adder', ip(b), 7000), false);
-    assert.equal(await connects('ad-der', ip(a), 7000), false);
-    assert.equal(await connects('adder', 'host.docker.internal', hostPort(b)), false);
-    assert.equal(await connects('ad-der', 'host.docker.internal', hostPort(a)), false);
+    await expectConnect('adder', ip(b), 7000, false);
+    await expectConnect('ad-der', ip(a), 7000, false);
+    await expectConnect('adder', 'host.docker.internal', hostPort(b), false);
+    await expectConnect('ad-der', 'host.docker.internal', hostPort(a), false);
     // what stays open: the pub relay, and addresses beyond the Docker bridges
-    assert.equal(await connects('adder', 'host.docker.internal', relayPort), true);
-    assert.equal(await connects('adder', hostAddress(), (outside.address() as { port: number }).port), true);
+    await expectConnect('adder', 'host.docker.internal', relayPort, true);
+    await expectConnect('adder', hostAddress(), (outside.address() as { port: number }).port, true);
   });
 
   test('a local job reaches no docker job\'s container either: only the outside and the gateway', { skip }, async () => {
@@ -170,10 +174,10 @@ describe('docker isolation, attacked from inside a job', () => {
     const a = await containerOf('adder');
     const net = a.NetworkSettings.Networks[JOB_NETWORK]!;
     // the attacks: the container directly, or its published port through the bridge's host address
-    assert.equal(await connects('local-probe', net.IPAddress, 7000), false);
-    assert.equal(await connects('local-probe', net.Gateway, Number(a.Config.Labels['racetrack.upstream']!.split(':')[1])), false);
+    await expectConnect('local-probe', net.IPAddress, 7000, false);
+    await expectConnect('local-probe', net.Gateway, Number(a.Config.Labels['racetrack.upstream']!.split(':')[1]), false);
     // the host itself stays reachable on its bridge address, as on any other (here: a listener standing for the outside)
-    assert.equal(await connects('local-probe', net.Gateway, (outside.address() as { port: number }).port), true);
+    await expectConnect('local-probe', net.Gateway, (outside.address() as { port: number }).port, true);
     assert.equal((await server.ssh('jobs delete local-probe --all')).code, 0);
   });
 
