@@ -3,7 +3,8 @@
 #   racetrack:VERSION                  the server: this checkout's sources compiled afresh, its production
 #                                      node_modules, and the node that runs this script, on racetrack/server-base
 #                                      (Debian's git and tini)
-#   racetrack-docker-engine:VERSION    the image builder's engine beside it in the pod (Debian's docker.io)
+#   racetrack-docker-engine:VERSION    the image builder's engine beside it in the pod (Debian's docker.io),
+#                                      behind deploy/kubernetes/engine/fence-builds.sh
 # VERSION is package.json's. The bases are debootstrapped by scripts/build-base-images.sh from apt's Debian archive.
 # Usage: scripts/build-server-image.sh [SERVER_IMAGE [ENGINE_IMAGE]]   (run as root, after `npm ci`)
 # Push both where the cluster pulls from and name them in an overlay (docs/kubernetes.md).
@@ -55,5 +56,15 @@ built=$(DOCKER_BUILDKIT=0 docker build --quiet --label "io.racetrack.commit=$com
 # the image's node runs, and loads the native module built on this machine
 docker run --rm --entrypoint node "$server_image" -e 'new (require("/opt/racetrack/node_modules/better-sqlite3"))(":memory:")' ||
   fail "$server_image: its node or better-sqlite3 does not run there (is this machine's node linked to libraries the base lacks?)"
-docker tag "$engine_base" "$engine_image"
+# the engine: Debian's dockerd behind the fence that keeps build steps off the cluster's addresses
+mkdir "$context/engine"
+cp deploy/kubernetes/engine/fence-builds.sh deploy/kubernetes/engine/start-engine.sh "$context/engine/"
+cat >"$context/engine/Dockerfile" <<EOF
+FROM $engine_base
+COPY fence-builds.sh /usr/local/bin/racetrack-fence-builds
+COPY start-engine.sh /usr/local/bin/racetrack-engine
+ENTRYPOINT ["racetrack-engine"]
+EOF
+echo "build-server-image: building $engine_image"
+built=$(DOCKER_BUILDKIT=0 docker build --quiet --label "io.racetrack.commit=$commit" -t "$engine_image" "$context/engine" 2>&1) || fail "docker build of $engine_image failed: $built"
 echo "build-server-image: ok, $server_image and $engine_image"

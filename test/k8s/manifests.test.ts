@@ -49,6 +49,10 @@ test('kubectl kustomize deploy/kubernetes renders objects that fit the official 
   const socketDir = (c: any) => c.volumeMounts.find((m: any) => m.name === 'docker-socket')?.mountPath;
   assert.equal(server.env.find((e: any) => e.name === 'DOCKER_HOST').value, `unix://${socketDir(server)}/docker.sock`);
   assert.ok(sidecar.args.includes(`--host=unix://${socketDir(sidecar)}/docker.sock`) && sidecar.args.includes('--group=10001'));
+  // the image's entrypoint fences the engine's containers off the cluster: the manifest sets only dockerd's flags
+  assert.ok(!sidecar.command && !sidecar.args.includes('dockerd'), 'the entrypoint (fence, then dockerd) is not overridden');
+  const blocked = sidecar.env.find((e: any) => e.name === 'RACETRACK_ENGINE_BLOCKED_CIDRS')?.value.split(' ');
+  for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) assert.ok(blocked?.includes(range), range);
   assert.deepEqual(deployment.spec.template.spec.volumes.find((v: any) => v.name === 'docker-socket'), { name: 'docker-socket', emptyDir: {} });
   assert.deepEqual(server.envFrom.find((e: any) => e.secretRef)?.secretRef, { name: 'racetrack-secrets', optional: true });
   const ports = objects.filter((o) => o.kind === 'Service').flatMap((s) => s.spec.ports.map((p: any) => p.targetPort)).sort();

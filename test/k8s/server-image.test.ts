@@ -3,10 +3,13 @@
 // through DOCKER_HOST on a shared socket as the pod's sidecar offers it, and a clean stop on SIGTERM.
 // The sidecar's own dockerd cannot run here (privileged containers are refused on these machines), so this test lends
 // the server the test engine's socket in its place, with the socket's group added as the pod gives it (--group).
+// The sidecar's fence (deploy/kubernetes/engine/fence-builds.sh) is run from its image on this host's own engine, and
+// attacked from a container there: a network namespace on a veth stands for the cluster's pods.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { ROOT, run, waitFor } from '../harness.js';
@@ -17,7 +20,7 @@ const SERVER_IMAGE = 'racetrack-test/server:image-test';
 const ENGINE_IMAGE = 'racetrack-test/docker-engine:image-test';
 const SOCKET = '/var/run/docker.sock';
 
-describe('the server image (scripts/build-server-image.sh)', { skip }, () => {
+describe('the server and engine images (scripts/build-server-image.sh)', { skip }, () => {
   const container = `rt-server-image-${process.pid}`;
   let httpUrl = '';
   let sshPort = 0;
@@ -71,8 +74,62 @@ describe('the server image (scripts/build-server-image.sh)', { skip }, () => {
   });
 
   test('the engine sidecar\'s image holds Debian\'s dockerd', async () => {
-    const version = await run('docker', ['run', '--rm', ENGINE_IMAGE, 'dockerd', '--version']);
+    const version = await run('docker', ['run', '--rm', '--entrypoint', 'dockerd', ENGINE_IMAGE, '--version']);
     assert.match(version.stdout, /^Docker version/, version.stderr);
+  });
+
+  test('the engine image fences before dockerd starts: by default every private, shared and link-local range, set twice the same', async () => {
+    // its own network namespace (--network none): the rules land there, not on this host
+    const fenced = await run('docker', ['run', '--rm', '--cap-add', 'NET_ADMIN', '--network', 'none', '--entrypoint', 'sh', ENGINE_IMAGE, '-c',
+      'racetrack-fence-builds >/dev/null && racetrack-fence-builds && iptables -S RACETRACK-BUILDS && iptables -S DOCKER-USER']);
+    assert.equal(fenced.code, 0, fenced.stderr);
+    const rules = fenced.stdout.split('\n').filter((l) => l.startsWith('-A '));
+    const rejected = (bridge: string) => rules.filter((r) => r.includes(`-i ${bridge} `) && r.includes('-j REJECT')).map((r) => r.split(' ')[3]);
+    const ranges = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+    assert.deepEqual(rejected('docker0'), ranges, fenced.stdout);
+    assert.deepEqual(rejected('br-+'), ranges, fenced.stdout);
+    assert.deepEqual(rules.filter((r) => r.startsWith('-A DOCKER-USER')), ['-A DOCKER-USER -j RACETRACK-BUILDS'], 'one jump, however often it runs');
+    const entrypoint = JSON.parse((await run('docker', ['image', 'inspect', '--format', '{{json .Config.Entrypoint}}', ENGINE_IMAGE])).stdout) as string[];
+    assert.deepEqual(entrypoint, ['racetrack-engine']);
+  });
+
+  test('no fence, no engine: without the right to set rules the sidecar exits with the cause and dockerd never runs', async () => {
+    const started = await run('docker', ['run', '--rm', '--network', 'none', ENGINE_IMAGE, '--version']);
+    assert.notEqual(started.code, 0);
+    assert.match(started.stderr, /^fence-builds: iptables .* failed$/m);
+    assert.doesNotMatch(started.stdout, /Docker version/);
+  });
+
+  test('a build step reaches no pod address once fenced, while allowed addresses, the outside and the engine\'s host stay reachable', async (t) => {
+    const net = await fakeClusterNetwork();
+    t.after(net.remove);
+    const host = createServer((s) => s.end());
+    await new Promise<void>((resolve) => host.listen(0, '0.0.0.0', resolve));
+    t.after(() => host.close());
+    const targets = {
+      pod: `${net.pod}:${net.port}`, mirror: `${net.mirror}:${net.port}`, outside: `${net.outside}:${net.port}`,
+      engineHost: `${await bridgeGateway()}:${(host.address() as AddressInfo).port}`,
+    };
+    // a container on the engine's default bridge, as a build step runs: which of the targets it can open
+    const reach = async () => {
+      const probes = Object.entries(targets).map(([name, hp]) => `timeout 3 bash -c 'exec 3<>/dev/tcp/${hp.replace(':', '/')}' 2>/dev/null && echo ${name}=open || echo ${name}=closed`);
+      const r = await run('docker', ['run', '--rm', '--network', 'bridge', '--entrypoint', 'bash', ENGINE_IMAGE, '-c', probes.join('; ')]);
+      assert.equal(r.code, 0, r.stderr);
+      return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=')));
+    };
+    // the attack works without the fence: a build step opens a pod's port directly
+    assert.deepEqual(await reach(), { pod: 'open', mirror: 'open', outside: 'open', engineHost: 'open' });
+    const chain = `RT-FENCE-TEST-${process.pid}`;
+    t.after(async () => {
+      await run('iptables', ['-w', '-D', 'DOCKER-USER', '-j', chain]);
+      await run('iptables', ['-w', '-F', chain]);
+      await run('iptables', ['-w', '-X', chain]);
+    });
+    const fence = await run('docker', ['run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
+      '-e', `RACETRACK_ENGINE_FENCE_CHAIN=${chain}`, '-e', `RACETRACK_ENGINE_BLOCKED_CIDRS=${net.cidr}`, '-e', `RACETRACK_ENGINE_ALLOWED_CIDRS=${net.mirror}/32`,
+      '--entrypoint', 'racetrack-fence-builds', ENGINE_IMAGE]);
+    assert.equal(fence.code, 0, fence.stderr);
+    assert.deepEqual(await reach(), { pod: 'closed', mirror: 'open', outside: 'open', engineHost: 'open' });
   });
 
   test('SIGTERM stops the server cleanly, as a pod\'s termination does', async () => {
@@ -82,3 +139,52 @@ describe('the server image (scripts/build-server-image.sh)', { skip }, () => {
     assert.equal(state.ExitCode, 0, (await run('docker', ['logs', '--tail', '20', container])).stderr);
   });
 });
+
+/**
+ * A network namespace on a veth from this host, standing for the cluster: a pod (10.213.77.2) and an in-cluster mirror
+ * (10.213.77.3) in a private range, and an outside address (198.51.100.2), all with a listener on one port.
+ */
+async function fakeClusterNetwork() {
+  const ns = `rtfence${process.pid}`;
+  const [hostEnd, nsEnd] = [`rtfh${process.pid}`, `rtfn${process.pid}`];
+  const port = 7000;
+  const steps = [
+    ['netns', 'add', ns],
+    ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd],
+    ['link', 'set', nsEnd, 'netns', ns],
+    ['addr', 'add', '10.213.77.1/24', 'dev', hostEnd],
+    ['link', 'set', hostEnd, 'up'],
+    ...['10.213.77.2/24', '10.213.77.3/24', '198.51.100.2/24'].map((a) => ['-n', ns, 'addr', 'add', a, 'dev', nsEnd]),
+    ['-n', ns, 'link', 'set', nsEnd, 'up'],
+    ['-n', ns, 'route', 'add', 'default', 'via', '10.213.77.1'],
+    ['route', 'add', '198.51.100.0/24', 'via', '10.213.77.2'],
+  ];
+  const remove = async () => {
+    listener?.kill();
+    await run('ip', ['link', 'del', hostEnd]);
+    await run('ip', ['netns', 'del', ns]);
+  };
+  let listener: ChildProcess | undefined;
+  for (const step of steps) {
+    const r = await run('ip', step);
+    if (r.code !== 0) {
+      await remove();
+      assert.fail(`ip ${step.join(' ')}: ${r.stderr}`);
+    }
+  }
+  listener = spawn('ip', ['netns', 'exec', ns, 'python3', '-c',
+    `import socket\ns = socket.create_server(('0.0.0.0', ${port}))\nprint('listening', flush=True)\nwhile True:\n    s.accept()[0].close()`]);
+  await new Promise<void>((resolve, reject) => {
+    listener!.stdout!.once('data', () => resolve());
+    listener!.once('exit', (code) => reject(new Error(`the listener in ${ns} exited with ${code}`)));
+  });
+  return { cidr: '10.213.77.0/24', pod: '10.213.77.2', mirror: '10.213.77.3', outside: '198.51.100.2', port, remove };
+}
+
+/** the host's address on the engine's default bridge, where a build step's container has its default route */
+async function bridgeGateway(): Promise<string> {
+  const r = await run('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}']);
+  const gateway = r.stdout.trim().split(' ').find((a) => a.includes('.'));
+  assert.ok(gateway, `the default bridge has an IPv4 gateway: ${r.stdout}${r.stderr}`);
+  return gateway;
+}
