@@ -2,15 +2,16 @@
 // - python3: our stdlib wrapper vs the same job on FastAPI+uvicorn (what Racetrack uses);
 // - golang: our stdlib wrapper vs the same job under gin (what Racetrack's Go wrapper uses), both built offline
 //   from Debian's packages (scripts/offline-go-proxy.sh); rust: our hyper wrapper (scripts/offline-cargo-source.sh).
-// Needs Debian's wrk, python3-fastapi, python3-uvicorn, golang-go, golang-github-gin-gonic-gin-dev, cargo (any),
-// librust-hyper-dev, librust-tokio-dev, librust-serde-json-dev; a part whose tools are missing is skipped, saying why.
+// Needs Debian's wrk, python3-fastapi, python3-uvicorn, golang-go, golang-github-gin-gonic-gin-dev,
+// golang-github-inconshreveable-log15-dev, cargo (any), librust-hyper-dev, librust-tokio-dev, librust-serde-json-dev;
+// a part whose tools are missing is skipped, saying why.
 // The servers of one comparison run side by side and are measured in turn, BENCH_ROUNDS times (median kept), so
 // that the load of whatever else shares the 2 cores falls on both alike.
 // Run: npm run bench:wrapper   (BENCH_SECONDS=10, BENCH_ROUNDS=3 by default)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { buildGolangJob } from '../src/jobtypes/golang/build-golang-job.js';
@@ -29,6 +30,8 @@ const CLOCK_TICKS = 100;
 const GOAL_RATIO = 1.3;
 /** module proxy, build caches and crates survive between runs: only the first run compiles everything */
 const CACHE = join(tmpdir(), 'racetrack-bench-cache');
+/** the Go modules of the sample job (pkg/errors) and of the gin anchor (gin, and log15 as Racetrack's wrapper logs) */
+const GO_PACKAGES = ['golang-github-pkg-errors-dev', 'golang-github-gin-gonic-gin-dev', 'golang-github-inconshreveable-log15-dev'];
 
 interface Result { name: string; rps: number; p99ms: number; requests: number; cpuUsPerRequest?: number }
 
@@ -58,8 +61,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * wrk on core 0 and the servers on the others, so that the load generator never takes turns with a server on one
+ * core: unpinned on 2 cores, every wrapper with a worker per core had a p99 of one scheduler tick (4 ms) whatever its
+ * code. BENCH_PIN=0 measures unpinned.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && availableParallelism() >= 2 && has('taskset', ['--version']);
+const SERVER_CPUS = `1-${availableParallelism() - 1}`;
+const pinnedTo = (cpus: string, cmd: string, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args]);
+
 function start(cmd: string, args: string[], cwd: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...pinnedTo(SERVER_CPUS, cmd, args), { cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   child.on('exit', (code) => { if (code && code !== 0) console.error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`); });
@@ -84,7 +96,7 @@ async function waitFor42(url: string): Promise<void> {
 }
 
 function wrk(url: string, seconds: number): string {
-  const res = spawnSync('wrk', ['-t1', '-c10', `-d${seconds}s`, '--latency', '-s', join(BENCH_DIR, 'post.lua'), url], {
+  const res = spawnSync(...pinnedTo('0', 'wrk', ['-t1', '-c10', `-d${seconds}s`, '--latency', '-s', join(BENCH_DIR, 'post.lua'), url]), {
     encoding: 'utf8', timeout: (seconds + 20) * 1000,
   });
   if (res.status !== 0) throw new Error(`wrk failed: ${res.error?.message ?? res.stderr}`);
@@ -137,6 +149,8 @@ async function compare(servers: Server[]): Promise<Result[]> {
     });
   }
   stopAll();
+  // the rounds themselves: whether a difference of medians stands out of their spread
+  servers.forEach((server, i) => console.log(`  ${server.name.padEnd(28)} rounds: ${runs[i]!.map((r) => `${Math.round(r.rps)} req/s p99 ${r.p99ms.toFixed(2)} ms`).join(', ')}`));
   return servers.map((server, i) => {
     const requests = runs[i]!.reduce((sum, r) => sum + r.requests, 0);
     return {
@@ -162,9 +176,7 @@ function runScript(script: string, args: string[]): void {
 /** The golang adder under our wrapper and under gin, both built against the offline module proxy. */
 async function buildGolangBinaries(work: string): Promise<{ ours: string; gin: string }> {
   const proxy = join(CACHE, 'goproxy');
-  if (!existsSync(join(proxy, 'github.com', 'gin-gonic', 'gin', '@v', 'list'))) {
-    runScript('offline-go-proxy.sh', [proxy, 'golang-github-pkg-errors-dev', 'golang-github-gin-gonic-gin-dev']);
-  }
+  if (!existsSync(join(proxy, 'github.com', 'inconshreveable', 'log15', '@v', 'list'))) runScript('offline-go-proxy.sh', [proxy, ...GO_PACKAGES]);
   const build = async (name: string, wrapperDir?: string) => {
     const workDir = join(work, `go-${name}`);
     mkdirSync(workDir);
@@ -197,7 +209,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const python = findPython();
-  const goMissing = has('go') ? debianPackagesMissing(['golang-github-pkg-errors-dev', 'golang-github-gin-gonic-gin-dev']) : ['golang-go'];
+  const goMissing = has('go') ? debianPackagesMissing(GO_PACKAGES) : ['golang-go'];
   const rustMissing = has('cargo', ['--version']) ? debianPackagesMissing(['librust-hyper-dev', 'librust-tokio-dev', 'librust-serde-json-dev']) : ['cargo'];
   const work = mkdtempSync(join(tmpdir(), 'rt-bench-wrapper-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -241,7 +253,8 @@ async function main(): Promise<void> {
     rust = byName('rust');
   }
 
-  console.log(`wrk -t1 -c10 -d${SECONDS}s POST /api/v1/perform, median of ${ROUNDS} rounds${python ? `, python: ${python}` : ''}`);
+  const pinning = PIN ? `wrk on cpu 0, servers on cpus ${SERVER_CPUS}` : 'unpinned';
+  console.log(`wrk -t1 -c10 -d${SECONDS}s POST /api/v1/perform, median of ${ROUNDS} rounds, ${pinning}${python ? `, python: ${python}` : ''}`);
   for (const r of results) {
     console.log(`${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99ms.toFixed(2).padStart(7)} ms   ${r.cpuUsPerRequest!.toFixed(1).padStart(6)} µs CPU/request`);
   }

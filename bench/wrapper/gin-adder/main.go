@@ -1,5 +1,6 @@
-// The golang adder served the way Racetrack's own Go wrapper serves it (gin, recovery middleware, JSON decoded
-// into a map and the result encoded back): the anchor of bench/wrapper.ts, built like a golang job.
+// The golang adder served the way Racetrack's own Go wrapper serves it (gin, recovery middleware, log15's debug line
+// on stdout for every call, JSON decoded into a map and the result encoded back): the anchor of bench/wrapper.ts,
+// built like a golang job.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	log "github.com/inconshreveable/log15"
 )
 
 // perform is the job's Perform, set by the job_entrypoint.go that the build generates.
@@ -23,6 +25,8 @@ func main() {
 	router := gin.New()
 	router.Use(gin.Recovery())
 	router.POST("/api/v1/perform", func(c *gin.Context) {
+		// Racetrack's wrapper logs this for every call, through log15's default handler (stdout, every level)
+		log.Debug("Perform request received")
 		var input map[string]interface{}
 		if err := json.NewDecoder(c.Request.Body).Decode(&input); err != nil {
 			http.Error(c.Writer, err.Error(), http.StatusBadRequest)
