@@ -4,6 +4,8 @@
 // their own containers and images, and pruning one job's images leaves the others'.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import Docker from 'dockerode';
@@ -109,9 +111,10 @@ describe('docker isolation, attacked from inside a job', () => {
     assert.equal(r.status, 200, `${from} → ${host}:${port}: ${r.text}`);
     return r.json as boolean;
   };
-  /** asserts what a connection attempt from inside a job gives, naming the attempt when it fails */
+  /** asserts what a connection attempt from inside a job gives, naming the attempt and the host's fences when it fails */
   const expectConnect = async (from: string, host: string, port: number, expected: boolean): Promise<void> => {
-    assert.equal(await connects(from, host, port), expected, `${from} → ${host}:${port} should ${expected ? '' : 'not '}connect`);
+    if (await connects(from, host, port) === expected) return;
+    assert.fail(`${from} → ${host}:${port} should ${expected ? '' : 'not '}connect; ${await fenceDiagnostics()}`);
   };
 
   test('Adder, adder, ad_der and ad-der deploy side by side in their own containers from their own images', { skip }, async () => {
@@ -210,6 +213,14 @@ describe('docker isolation, attacked from inside a job', () => {
     for (const name of ['ad-der', 'Adder', 'adder']) assert.equal(await exists(images.get(name)!), true, `${name}'s image is kept`);
   });
 });
+
+/** What isolation rests on here, for a failure's message: bridged traffic seen by iptables, and the local jobs' fence. */
+async function fenceDiagnostics(): Promise<string> {
+  const bridged = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((v) => v.trim(), () => 'absent (no br_netfilter)');
+  const ipt = (args: string[]) => new Promise<string>((resolve) => execFile('iptables', ['-w', ...args], (err, out, errOut) => resolve(err ? `failed: ${errOut.trim() || err.message}` : out.trim())));
+  return [`bridge-nf-call-iptables ${bridged}`, `uid ${process.getuid?.()}`, `RACETRACK-SANDBOX: ${await ipt(['-S', 'RACETRACK-SANDBOX'])}`,
+    `FORWARD: ${await ipt(['-S', 'FORWARD'])}`].join('; ');
+}
 
 /** an IPv4 address of this host outside the Docker bridges: what a job reaches through NAT, like the outside */
 function hostAddress(): string {
