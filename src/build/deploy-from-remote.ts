@@ -12,6 +12,7 @@ import { resourceName } from '../manifest/index.js';
 import type { DeployOutcome } from './deploy-pipeline.js';
 import { deployTree, type TreeDeployDeps, type TreeDeployRequest } from './deploy-tree.js';
 import { fetchRemote, type GitCredentials } from './remote/fetch-remote.js';
+import { checkedRemoteAddresses, type DeniedNetworks } from './remote/remote-address.js';
 import { checkBranch, checkDirectory, checkRemoteUrl, isLoopback } from './remote/remote-url.js';
 import { assertTreeWithin, exportCommit, type TreeQuota } from './workspace.js';
 
@@ -28,6 +29,8 @@ export interface RemoteDeployDeps extends TreeDeployDeps {
   fetchTimeoutMs: number;
   maxFetchBytes: number;
   sshKey?: string;
+  /** where git.remote may not point (RACETRACK_REMOTE_DENIED_NETWORKS) */
+  deniedNetworks: DeniedNetworks;
 }
 
 export function deployFromRemote(deps: RemoteDeployDeps, req: RemoteDeployRequest, caller: Reporter): Promise<DeployOutcome> {
@@ -43,9 +46,10 @@ export function deployFromRemote(deps: RemoteDeployDeps, req: RemoteDeployReques
 
   return deployTree(deps, req, async (work, reporter) => {
     reporter.phase(`Fetching ${remote.url}${branch ? ` (branch ${branch})` : ''}`);
+    const addresses = await checkedRemoteAddresses(remote.host, deps.deniedNetworks);
     const cacheRepo = join(deps.cacheRoot, `${resourceName(req.jobName)}.git`);
     const fetched = await fetchRemote({
-      cacheRepo, remote, branch, credentials: req.credentials, timeoutMs: deps.fetchTimeoutMs, maxBytes: deps.maxFetchBytes, sshKey: deps.sshKey,
+      cacheRepo, remote, addresses, branch, credentials: req.credentials, timeoutMs: deps.fetchTimeoutMs, maxBytes: deps.maxFetchBytes, sshKey: deps.sshKey,
       onOutput: (text) => reporter.output(text),
     });
     const treeish = directory ? `${fetched.commit}:${directory}` : fetched.commit;

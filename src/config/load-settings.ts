@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/parse-duration.js';
 import { TARGET_NAME } from '../core/target-name.js';
+import { DEFAULT_DENIED_NETWORKS, parseDeniedNetworks, type DeniedNetworks } from '../build/remote/remote-address.js';
 
 export interface Settings {
   /**
@@ -65,6 +66,8 @@ export interface Settings {
   fetchTimeoutMs: number;
   /** a private key the server offers to ssh git.remote URLs */
   remoteSshKey?: string;
+  /** networks a git.remote may not resolve to (default: loopback, 0.0.0.0/8, link-local) */
+  remoteDeniedNetworks: DeniedNetworks;
   /** host uids sandboxed local jobs run as when the server is root, one per running job */
   localSandboxUids: { first: number; last: number };
   /** ms without calls after which a version is stopped until its next call; 0 = never */
@@ -116,6 +119,7 @@ const KEYS = {
   keepDeployLogs: { env: 'RACETRACK_KEEP_DEPLOY_LOGS', key: 'keep_deploy_logs' },
   fetchTimeoutMs: { env: 'RACETRACK_FETCH_TIMEOUT_MS', key: 'fetch_timeout_ms' },
   remoteSshKey: { env: 'RACETRACK_REMOTE_SSH_KEY', key: 'remote_ssh_key' },
+  remoteDeniedNetworks: { env: 'RACETRACK_REMOTE_DENIED_NETWORKS', key: 'remote_denied_networks' },
   sessionIdleMs: { env: 'RACETRACK_SESSION_IDLE_MS', key: 'session_idle_ms' },
 } as const;
 
@@ -174,6 +178,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
     fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
     remoteSshKey: raw('remoteSshKey') || undefined,
+    remoteDeniedNetworks: parseDeniedNetworks(flagName('remoteDeniedNetworks'), raw('remoteDeniedNetworks') ?? DEFAULT_DENIED_NETWORKS),
     sessionIdleMs: int('sessionIdleMs', raw('sessionIdleMs') ?? String(8 * 3600_000), 1000),
   };
   return settings;

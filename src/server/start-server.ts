@@ -174,7 +174,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
       },
       deployRemote: (req, reporter) => deployFromRemote({
         repos, pipeline, jobs, quota: jobQuota, cacheRoot: join(settings.dataDir, 'cache', 'remotes'),
-        fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey,
+        fetchTimeoutMs: settings.fetchTimeoutMs, maxFetchBytes: settings.maxPushBytes, sshKey: settings.remoteSshKey, deniedNetworks: settings.remoteDeniedNetworks,
       }, req, reporter),
       throttle,
     }),

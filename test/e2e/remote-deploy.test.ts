@@ -12,6 +12,9 @@ import { startGitHttpRemote, type GitHttpRemote } from '../git-http-remote.js';
 const PASSWORD = 'glpat-remote-secret-7f3a9c21';
 const ADDER_PY = readFileSync(join(FIXTURES, 'adder', 'adder.py'), 'utf8');
 
+/** the git servers of these tests listen on loopback, which a server denies by default: these servers allow it */
+const LOOPBACK_ALLOWED = { RACETRACK_REMOTE_DENIED_NETWORKS: '169.254.0.0/16' };
+
 const manifest = (remote: string, extra: Record<string, unknown> = {}) => ({
   name: 'adder', owner_email: 'sample@example.com', jobtype: 'python3:latest', version: '0.0.2',
   jobtype_extra: { entrypoint_path: 'adder.py', entrypoint_class: 'AdderModel' },
@@ -41,7 +44,7 @@ describe('deploy from an external git remote', () => {
       root, privatePrefix: '/private/', credentials: { username: 'alice', password: PASSWORD },
       redirects: { '/moved/': `${other.url}/public/` },
     });
-    server = await startTestServer();
+    server = await startTestServer({ env: LOOPBACK_ALLOWED });
     home = tempDir('rt-home-');
     const login = await rt('login', server.token, '--remote', server.httpUrl);
     assert.equal(login.code, 0, login.stderr);
@@ -61,6 +64,15 @@ describe('deploy from an external git remote', () => {
     });
     return { status: res.status, json: (await res.json()) as any };
   };
+  /** polls a deployment until it is no longer in progress */
+  const finished = async (id: string) => {
+    let d: any;
+    for (let i = 0; i < 240 && (!d || d.status === 'in_progress'); i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      d = (await api(`/deploy/${id}`)).json;
+    }
+    return d;
+  };
   const folderWith = (m: Record<string, unknown>) => {
     const dir = tempDir('rt-remote-job-');
     writeFile(dir, 'job.yaml', JSON.stringify(m));
@@ -71,11 +83,7 @@ describe('deploy from an external git remote', () => {
     const m = manifest(`${remote.url}/public/adder.git`, { version: '0.0.1' });
     const r = await api('/deploy', { manifest: m });
     assert.ok(r.status === 202 || r.status === 201, JSON.stringify(r.json));
-    let d: any;
-    for (let i = 0; i < 240 && (!d || d.status === 'in_progress'); i++) {
-      await new Promise((res) => setTimeout(res, 250));
-      d = (await api(`/deploy/${r.json.id}`)).json;
-    }
+    const d = await finished(r.json.id);
     assert.equal(d.status, 'done', d.log);
     const head = (await git(source, 'rev-parse', 'HEAD')).stdout.trim();
     assert.deepEqual(d.source, { remote: m.git.remote, branch: 'main', commit: head });
@@ -143,6 +151,44 @@ describe('deploy from an external git remote', () => {
     assert.match(plain.json.error, /^git_credentials: not sent over plain http to git\.example\.com/);
   });
 
+  test('by default git.remote may not point at the server\'s loopback or a metadata service, by address or by name', async () => {
+    const strict = await startTestServer();
+    try {
+      const seen = remote.requests.length;
+      const port = new URL(remote.url).port;
+      const cases: [string, RegExp][] = [
+        [`${remote.url}/public/adder.git`, /^git\.remote: 127\.0\.0\.1 is an address remote deploys may not reach$/],
+        [`http://localhost:${port}/public/adder.git`, /^git\.remote: localhost is at (127\.0\.0\.1|::1), an address remote deploys may not reach$/],
+        [`http://[::ffff:127.0.0.1]:${port}/public/adder.git`, /may not reach$/],
+        ['http://169.254.169.254/latest/meta-data/iam.git', /^git\.remote: 169\.254\.169\.254 is an address remote deploys may not reach$/],
+        [`ssh://git@127.0.0.1:${new URL(strict.httpUrl).port}/adder.git`, /may not reach$/],
+      ];
+      for (const [url, expected] of cases) {
+        const res = await fetch(`${strict.httpUrl}/lifecycle/api/v1/deploy`, {
+          method: 'POST', headers: { 'x-racetrack-auth': strict.token, 'content-type': 'application/json' },
+          body: JSON.stringify({ manifest: manifest(url) }),
+        });
+        const body = (await res.json()) as { error: string; details?: string[] };
+        assert.equal(res.status, 400, url);
+        assert.match(body.error, expected, url);
+        assert.match(body.details?.join('\n') ?? '', /RACETRACK_REMOTE_DENIED_NETWORKS: 127\.0\.0\.0\/8/, url);
+      }
+      assert.equal(remote.requests.length, seen, 'git never connected');
+    } finally {
+      await strict.cleanup();
+    }
+  });
+
+  test('a remote named by host name is fetched from the address it was checked at', async () => {
+    const url = `http://localhost:${new URL(remote.url).port}/public/adder.git`;
+    const r = await api('/deploy', { manifest: manifest(url, { version: '0.3.0' }) });
+    assert.ok(r.status === 201 || r.status === 202, JSON.stringify(r.json));
+    const d = await finished(r.json.id);
+    assert.equal(d.status, 'done', d.log);
+    assert.equal(d.source.remote, url);
+    assert.equal((await callJob(server, '/pub/job/adder/latest/api/v1/perform', { body: { numbers: [40, 2] } })).json, 42);
+  });
+
   test('a redirect to another host is not followed: the credentials never reach it', async () => {
     const r = await api('/deploy', { manifest: manifest(`${remote.url}/moved/adder.git`, { version: '0.2.0' }), git_credentials: { username: 'alice', password: PASSWORD } });
     assert.equal(r.status, 400);
@@ -159,7 +205,7 @@ describe('deploy from an external git remote', () => {
     await commitAll(carrier, 'carrier');
     assert.equal((await pushSsh(server, carrier, 'carrier')).code, 0);
     const key = makeSshKey(tempDir('rt-fetch-key-'));
-    const viaSsh = await startTestServer({ env: { RACETRACK_REMOTE_SSH_KEY: key } });
+    const viaSsh = await startTestServer({ env: { ...LOOPBACK_ALLOWED, RACETRACK_REMOTE_SSH_KEY: key } });
     try {
       assert.equal((await server.ssh('keys add fetcher', readFileSync(`${key}.pub`, 'utf8'))).code, 0);
       const m = { ...manifest(server.sshUrl('carrier')), name: 'inner', git: { remote: server.sshUrl('carrier'), directory: 'inner' } };
@@ -184,7 +230,7 @@ describe('deploy from an external git remote', () => {
     await git(big, 'init', '-q', '-b', 'main');
     await commitAll(big, 'big');
     assert.equal((await run('git', ['clone', '-q', '--bare', big, join(root, 'big.git')])).code, 0);
-    const small = await startTestServer({ env: { RACETRACK_MAX_PUSH_BYTES: String(128 * 1024) } });
+    const small = await startTestServer({ env: { ...LOOPBACK_ALLOWED, RACETRACK_MAX_PUSH_BYTES: String(128 * 1024) } });
     try {
       const res = await fetch(`${small.httpUrl}/lifecycle/api/v1/deploy`, {
         method: 'POST', headers: { 'x-racetrack-auth': small.token, 'content-type': 'application/json' },

@@ -1,8 +1,10 @@
 // Fetches one branch of a job's git.remote into the job's cache repository, with the real git: shallow,
 // bounded in time and size, credentials in the environment of that one git process only (handed to git by a
-// credential helper given on its command line), redirects not followed, only the http(s) and ssh transports.
+// credential helper given on its command line), redirects not followed, only the http(s) and ssh transports, and
+// only to the address the remote's host was checked at.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadRequestError, RtError } from '../../core/errors.js';
@@ -18,6 +20,8 @@ export interface FetchRemoteOptions {
   /** the job's cache: a bare repository kept between deploys, so a redeploy fetches only what is new */
   cacheRepo: string;
   remote: CheckedRemote;
+  /** the addresses the remote's host was checked at (remote-address.ts): git connects there and nowhere else */
+  addresses: string[];
   /** undefined: the remote's default branch */
   branch?: string;
   credentials?: GitCredentials;
@@ -59,8 +63,12 @@ export async function fetchRemote(opts: FetchRemoteOptions): Promise<FetchedRemo
 
 function fetchEnv(opts: FetchRemoteOptions, home: string): NodeJS.ProcessEnv {
   const knownHosts = join(opts.cacheRepo, 'known_hosts');
+  const { host, port } = opts.remote;
+  // the host key stays filed under the name (as ssh files it: [host]:port off port 22) while ssh dials the address
+  const address = opts.addresses.find((a) => isIP(a) === 4) ?? opts.addresses[0];
+  const pinned = isIP(host) || !address ? [] : ['-o', `HostName=${address}`, '-o', `HostKeyAlias=${quote(port === 22 ? host : `[${host}]:${port}`)}`];
   const ssh = ['ssh', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${quote(knownHosts)}`, '-o', 'IdentitiesOnly=yes',
-    ...(opts.sshKey ? ['-i', quote(opts.sshKey)] : ['-o', 'PubkeyAuthentication=no'])];
+    ...pinned, ...(opts.sshKey ? ['-i', quote(opts.sshKey)] : ['-o', 'PubkeyAuthentication=no'])];
   return {
     PATH: process.env.PATH,
     HOME: home,
@@ -87,6 +95,8 @@ function runGit(opts: FetchRemoteOptions, env: NodeJS.ProcessEnv, args: string[]
     'http.followRedirects=false',
     // a stalled server ends the fetch instead of holding the job's lock
     'http.lowSpeedLimit=1024', 'http.lowSpeedTime=30',
+    // http(s): curl dials the checked address for the remote's name (ssh is pinned in GIT_SSH_COMMAND)
+    ...(opts.remote.kind !== 'ssh' && !isIP(opts.remote.host) ? [`http.curloptResolve=${opts.remote.host}:${opts.remote.port}:${opts.addresses.map((a) => (isIP(a) === 6 ? `[${a}]` : a)).join(',')}`] : []),
     'credential.helper=', ...(opts.credentials ? [`credential.helper=${CREDENTIAL_HELPER}`] : []),
     'core.askPass=', 'submodule.recurse=false',
     // everything fetched stays one pack, so the file-size limit below bounds the whole fetch, not each object

@@ -8,7 +8,10 @@ export interface CheckedRemote {
   url: string;
   kind: RemoteKind;
   host: string;
+  port: number;
 }
+
+const DEFAULT_PORTS: Record<RemoteKind, number> = { https: 443, http: 80, ssh: 22 };
 
 /** `git@host:group/repo.git`: a user, a host, a colon, a path that does not start like a port or an option */
 const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([^\s]+)$/;
@@ -19,7 +22,7 @@ export function checkRemoteUrl(raw: string): CheckedRemote {
   };
   if (raw.startsWith('-') || /[\x00-\x20\x7f]/.test(raw)) fail('not a URL git can fetch');
   const scp = SCP_LIKE.exec(raw);
-  if (scp) return { url: raw, kind: 'ssh', host: scp[2]! };
+  if (scp) return { url: raw, kind: 'ssh', host: scp[2]!, port: DEFAULT_PORTS.ssh };
   let url: URL;
   try {
     url = new URL(raw);
@@ -30,7 +33,7 @@ export function checkRemoteUrl(raw: string): CheckedRemote {
   if (kind !== 'https' && kind !== 'http' && kind !== 'ssh') return fail(`the ${kind}: transport is not fetched; use https://, http:// or ssh://`);
   if (!url.hostname) fail('names no host');
   if (kind !== 'ssh' && (url.username || url.password)) fail('credentials do not belong in the URL; use: racetrack set credentials REPO_URL USER TOKEN');
-  return { url: raw, kind, host: url.hostname };
+  return { url: raw, kind, host: url.hostname, port: Number(url.port) || DEFAULT_PORTS[kind] };
 }
 
 /** Loopback hosts: plain http with credentials is allowed only to them (development setups). */

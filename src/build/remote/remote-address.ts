@@ -1,0 +1,58 @@
+// Where a remote deploy's git may connect. A deployer names any host in git.remote, so unchecked the server would
+// open connections for them to its own loopback (a docker job's published port, the engine's or a sidecar's
+// ports: no token needed there) or a cloud's metadata service. The host is resolved here, every address it has is
+// checked against the denied networks, and git is then pinned to the checked address, so a second answer of the
+// name server (DNS rebinding) cannot send git elsewhere.
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { BadRequestError, UsageError } from '../../core/errors.js';
+
+/** loopback, "this network" and link-local (where metadata services answer): never a git server of a tenant's */
+export const DEFAULT_DENIED_NETWORKS = '127.0.0.0/8 0.0.0.0/8 169.254.0.0/16 ::1/128 fe80::/10';
+
+export interface DeniedNetworks {
+  list: BlockList;
+  /** as configured, for messages */
+  text: string;
+}
+
+/** Parses RACETRACK_REMOTE_DENIED_NETWORKS: CIDRs separated by spaces or commas; empty denies nothing. */
+export function parseDeniedNetworks(setting: string, raw: string): DeniedNetworks {
+  const list = new BlockList();
+  const cidrs = raw.split(/[\s,]+/).filter(Boolean);
+  for (const cidr of cidrs) {
+    const [address = '', bits, extra] = cidr.split('/');
+    const family = isIP(address);
+    const prefix = Number(bits);
+    if (!family || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
+      throw new UsageError(`${setting}: "${cidr}" is not a network such as 10.0.0.0/8 or fd00::/8`);
+    }
+    list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return { list, text: cidrs.join(' ') };
+}
+
+/**
+ * The addresses git may connect to for `host`: all it resolves to, once none of them is denied (one denied address
+ * refuses the host). A literal address is checked as it is. IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) are checked
+ * as the IPv4 they carry.
+ */
+export async function checkedRemoteAddresses(host: string, denied: DeniedNetworks): Promise<string[]> {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const addresses = isIP(bare)
+    ? [{ address: bare, family: isIP(bare) }]
+    : await lookup(bare, { all: true, verbatim: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new BadRequestError(`git.remote: ${host} does not resolve (${e.code ?? e.message})`);
+    });
+  if (addresses.length === 0) throw new BadRequestError(`git.remote: ${host} does not resolve`);
+  for (const { address, family } of addresses) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const refused = mapped ? denied.list.check(mapped, 'ipv4') : denied.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    if (refused) {
+      throw new BadRequestError(`git.remote: ${host} is ${address === bare ? 'an address' : `at ${address}, an address`} remote deploys may not reach`, [
+        `RACETRACK_REMOTE_DENIED_NETWORKS: ${denied.text}`,
+      ]);
+    }
+  }
+  return addresses.map((a) => a.address);
+}
