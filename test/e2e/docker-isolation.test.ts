@@ -121,6 +121,8 @@ describe('docker isolation, attacked from inside a job', () => {
     for (const name of NAMES) {
       const r = await pushSsh(server, repos.get(name)!, name, ['-o', 'infra=docker']);
       assert.equal(r.code, 0, r.stderr);
+      // any user who may read a job reads this log: it names no image the build made, by name or by id
+      assert.doesNotMatch(r.stderr, /racetrack-job\/|---> [0-9a-f]{12}|Successfully (built|tagged)/);
     }
     const containers = await Promise.all(NAMES.map(containerOf));
     NAMES.forEach((name, i) => images.set(name, containers[i]!.Image));
@@ -146,6 +148,25 @@ describe('docker isolation, attacked from inside a job', () => {
       assert.equal(me.NoNewPrivs, '1');
       assert.equal(me.setuid0, 'Operation not permitted');
     }
+  });
+
+  test('a job cannot build on another job\'s image to read its files: FROM it, COPY --from it, or FROM a layer by id', { skip }, async () => {
+    const victim = await containerOf('adder');
+    const ref = victim.Config.Image;
+    const layerId = (await docker.getImage(ref).history())[1]!.Id.replace(/^sha256:/, '').slice(0, 12);
+    assert.match(ref, /^racetrack-job\//);
+    const attempts: [string, RegExp][] = [
+      [`FROM ${ref}\nEXPOSE 7000\nCMD ["cat", "/src/probe.py"]\n`, /base image racetrack-job\/\S+: a job's image cannot be the base of another build/],
+      [`FROM python:3.11-slim-bookworm\nCOPY --from=${ref} / /stolen\nEXPOSE 7000\n`, /base image racetrack-job\/\S+: a job's image cannot be the base of another build/],
+      [`FROM ${layerId}\nEXPOSE 7000\n`, /base image [0-9a-f]{12}: name it by repository\[:tag\] or @digest, not by image id/],
+    ];
+    for (const [dockerfile, refused] of attempts) {
+      const thief = await makeJobRepo({ 'job.yaml': 'name: thief\nowner_email: sample@example.com\njobtype: dockerfile\nversion: 0.0.1\n', Dockerfile: dockerfile });
+      const r = await pushSsh(server, thief, 'thief', ['-o', 'infra=docker']);
+      assert.notEqual(r.code, 0, dockerfile);
+      assert.match(r.stderr, refused, dockerfile);
+    }
+    assert.equal((await server.ssh('jobs info thief --json')).code, 1, 'nothing of the thief was deployed');
   });
 
   test('no job reaches another job\'s container, while its gateway relay and the outside stay reachable', { skip }, async () => {

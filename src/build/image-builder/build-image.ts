@@ -21,7 +21,13 @@ export interface JobImage {
 export const IMAGE_REPOSITORY_PREFIX = 'racetrack-job/';
 /** the legacy builder's bookkeeping, noise in a push */
 const ANSI_ESCAPES = /\x1b\[[0-9;]*[A-Za-z]/g;
-const BUILDER_NOISE = /^( ---> Running in [0-9a-f]+|Removing intermediate container [0-9a-f]+)$/;
+/**
+ * Also the ids and names of the images a build makes: any user who may read a job reads its deploy log, and an image
+ * named there could be another job's base (checked in ensureBaseImage, but no name is handed out either).
+ */
+const BUILDER_NOISE = /^( ---> Running in [0-9a-f]+|Removing intermediate container [0-9a-f]+| ---> [0-9a-f]{12,64}|Successfully built [0-9a-f]+|Successfully tagged \S+)$/;
+/** a base named by image id rather than repository[:tag] or @digest: ids of other builds' layers would do */
+const IMAGE_ID = /^(sha256:)?[0-9a-f]{12,64}$/i;
 
 export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx: BuildContext, jobType: string): Promise<JobImage> {
   const { docker, owner } = engine;
@@ -37,10 +43,10 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
 
   const existing = await inspectImage(docker, image);
   if (existing) {
-    ctx.reporter.info(`image ${image} already built from this content: reusing it`);
+    ctx.reporter.info('the job\'s image is already built from this content: reusing it');
     return { image, port: recipe.jobDockerfile?.port ?? exposedPort(image, existing), reused: true };
   }
-  ctx.reporter.info(`building image ${image} from ${recipe.baseImages.join(', ')}`);
+  ctx.reporter.info(`building the job's image from ${recipe.baseImages.join(', ')}`);
   const network = await engine.jobNetwork();
   const staged = context.stage();
   try {
@@ -65,9 +71,14 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
 }
 
 /** The base image's id; pulled when the engine lacks it. Failing that, one line on how to make it available. */
+/**
+ * The base's image id, pulled when the engine lacks it. A base must not be another job's image (nor a layer of one,
+ * named by id): a user who may deploy would otherwise read any job's files by building on its image.
+ */
 async function ensureBaseImage(docker: Docker, baseImage: string, setting: string | undefined, ctx: BuildContext): Promise<string> {
+  if (IMAGE_ID.test(baseImage)) throw new BadRequestError(`base image ${baseImage}: name it by repository[:tag] or @digest, not by image id`);
   const present = await inspectImage(docker, baseImage);
-  if (present) return present.Id;
+  if (present) return notAJobImage(baseImage, present).Id;
   ctx.reporter.info(`base image ${baseImage} is not on the Docker engine: pulling it`);
   try {
     const stream = await docker.pull(baseImage);
@@ -82,7 +93,14 @@ async function ensureBaseImage(docker: Docker, baseImage: string, setting: strin
   }
   const pulled = await inspectImage(docker, baseImage);
   if (!pulled) throw new RtError(`base image ${baseImage} was pulled but the engine does not list it`);
-  return pulled.Id;
+  return notAJobImage(baseImage, pulled).Id;
+}
+
+function notAJobImage(baseImage: string, image: Docker.ImageInspectInfo): Docker.ImageInspectInfo {
+  if (image.Config?.Labels?.[LABEL.job] !== undefined) {
+    throw new BadRequestError(`base image ${baseImage}: a job's image cannot be the base of another build`);
+  }
+  return image;
 }
 
 /** passes the builder's output on line by line; its error (a failing RUN step…) rejects the push */

@@ -62,6 +62,21 @@ test('base images: FROM lines, without scratch and earlier stages, with ARG defa
   assert.equal(readDockerfile('# nothing here\n', {}).froms, 0);
 });
 
+test('COPY --from an image is read as much as FROM is; --from a stage or a stage\'s index is not', () => {
+  const text = [
+    'ARG LOOT=racetrack-job/other-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69',
+    'FROM golang:1.19-bookworm AS build',
+    'ARG LOOT',
+    'COPY --from=build /a /b',
+    'COPY --from=0 /a /b',
+    'COPY --from=${LOOT} /app /stolen',
+    'FROM scratch',
+    'COPY --from=Build /x /y',
+    'COPY --from=busybox:1 /bin/sh /sh',
+  ].join('\n');
+  assert.deepEqual(readDockerfile(text, {}).baseImages, ['golang:1.19-bookworm', 'racetrack-job/other-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69', 'busybox:1']);
+});
+
 function context(files: Record<string, string>, extra: Record<string, unknown> = {}): BuildContext {
   const root = mkdtempSync(join(tmpdir(), 'rt-dockerfile-'));
   const jobDir = join(root, 'job');

@@ -1,11 +1,14 @@
 // What the platform reads in a job's own Dockerfile, with Docker's grammar (parser directives, continuations, stages)
 // from a kept parser: the base images its FROM lines pull, and which build args it declares.
-import { DockerfileParser } from 'dockerfile-ast';
+import { Copy, DockerfileParser, From } from 'dockerfile-ast';
 
 export interface DockerfileFacts {
   /** FROM instructions in the file */
   froms: number;
-  /** images FROM lines name, in order, without `scratch`, earlier stages, and images named by a variable left unset */
+  /**
+   * images FROM lines and `COPY --from` name, in order, without `scratch`, stages, and images named by a variable left
+   * unset: what the build reads besides the job's files
+   */
   baseImages: string[];
   /** the entries of buildEnv the Dockerfile declares with ARG: the build args it is given */
   buildArgs: Record<string, string>;
@@ -20,24 +23,31 @@ export function readDockerfile(text: string, buildEnv: Record<string, string>): 
   const buildArgs = Object.fromEntries(Object.entries(buildEnv).filter(([k]) => declared.has(k)));
   const stages = new Set<string>();
   const baseImages: string[] = [];
+  const note = (raw: string, line: number): void => {
+    let unresolved = false;
+    const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      const value = buildArgs[name] ?? df.resolveVariable(name, line);
+      if (typeof value !== 'string' || value === '') unresolved = true;
+      return value ?? '';
+    });
+    // stage names are case-insensitive; a stage built FROM an earlier one pulls nothing, nor does COPY --from=0
+    const known = stages.has(image.toLowerCase()) || image.toLowerCase() === 'scratch' || /^\d+$/.test(image);
+    if (!unresolved && !image.includes('$') && !known && !baseImages.includes(image)) baseImages.push(image);
+  };
   const froms = df.getFROMs();
-  for (const from of froms) {
-    const raw = from.getImage();
-    const line = from.getRange().start.line;
-    const stage = from.getBuildStage();
-    if (raw) {
-      let unresolved = false;
-      const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
-        const name = (braced ?? bare)!;
-        const value = buildArgs[name] ?? df.resolveVariable(name, line);
-        if (typeof value !== 'string' || value === '') unresolved = true;
-        return value ?? '';
-      });
-      // stage names are case-insensitive; a stage built FROM an earlier one pulls nothing
-      const known = stages.has(image.toLowerCase()) || image.toLowerCase() === 'scratch';
-      if (!unresolved && !image.includes('$') && !known && !baseImages.includes(image)) baseImages.push(image);
+  for (const instruction of df.getInstructions()) {
+    const line = instruction.getRange().start.line;
+    if (instruction instanceof From) {
+      const raw = instruction.getImage();
+      if (raw) note(raw, line);
+      const stage = instruction.getBuildStage();
+      if (stage) stages.add(stage.toLowerCase());
+    } else if (instruction instanceof Copy) {
+      // COPY --from=IMAGE reads another image as much as FROM does
+      const from = instruction.getFromFlag()?.getValue();
+      if (from) note(from, line);
     }
-    if (stage) stages.add(stage.toLowerCase());
   }
   return { froms: froms.length, baseImages, buildArgs };
 }
