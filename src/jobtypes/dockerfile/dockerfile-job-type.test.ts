@@ -55,7 +55,7 @@ test('base images: FROM lines, without scratch and earlier stages, with ARG defa
     'ARG TOKEN',
     'FROM python:3.11-slim-bookworm',
   ].join('\n');
-  assert.deepEqual(readDockerfile(text, {}), { froms: 6, baseImages: ['python:3.11-slim-bookworm', 'debian:bookworm-slim'], buildArgs: {} });
+  assert.deepEqual(readDockerfile(text, {}), { froms: 6, baseImages: ['python:3.11-slim-bookworm', 'debian:bookworm-slim'], buildArgs: {}, unexpanded: [] });
   const given = readDockerfile(text, { RUNTIME: 'busybox:1', TOKEN: 't', UNDECLARED: 'u' });
   assert.deepEqual(given.baseImages, ['python:3.11-slim-bookworm', 'busybox:1', 'debian:bookworm-slim']);
   assert.deepEqual(given.buildArgs, { RUNTIME: 'busybox:1', TOKEN: 't' }, 'only what the Dockerfile declares with ARG');
@@ -75,6 +75,15 @@ test('COPY --from an image is read as much as FROM is; --from a stage or a stage
     'COPY --from=busybox:1 /bin/sh /sh',
   ].join('\n');
   assert.deepEqual(readDockerfile(text, {}).baseImages, ['golang:1.19-bookworm', 'racetrack-job/other-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69', 'busybox:1']);
+});
+
+test('a base hidden behind an unset variable is read as Docker reads it; one behind ${X:-…} is refused, not skipped', () => {
+  const loot = 'racetrack-job/other-5b1c0e0a1fd2c4e2:3f9a0c1d2e4b5a69';
+  assert.deepEqual(readDockerfile(`ARG UNSET\nFROM \${UNSET}${loot}\n`, {}).baseImages, [loot]);
+  const hidden = `FROM \${X:-${loot}}\nFROM python:3.11-slim-bookworm\nCOPY --from=\${Y:+x} /a /b\n`;
+  assert.deepEqual(readDockerfile(hidden, {}).unexpanded, [`\${X:-${loot}}`, '${Y:+x}']);
+  assert.throws(() => jobDockerfileRecipe(context({ Dockerfile: hidden }), 7000),
+    /^BadRequestError: jobtype_extra\.dockerfile_path: "Dockerfile" names a base as \$\{X:-racetrack-job\/\S+\}: only \$NAME and \$\{NAME\} are expanded in FROM and COPY --from$/);
 });
 
 function context(files: Record<string, string>, extra: Record<string, unknown> = {}): BuildContext {

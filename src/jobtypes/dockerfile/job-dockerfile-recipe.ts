@@ -14,8 +14,12 @@ export function jobDockerfileRecipe(ctx: BuildContext, port: number): ImageRecip
   const path = dockerfilePathOf(ctx.manifest.jobtype_extra);
   const text = readJobDockerfile(ctx.jobDir, path);
   // build_env and build secrets reach the build only as the build args the Dockerfile declares (ARG NAME)
-  const { froms, baseImages, buildArgs } = readDockerfile(text, ctx.buildEnv);
+  const { froms, baseImages, buildArgs, unexpanded } = readDockerfile(text, ctx.buildEnv);
   if (froms === 0) throw new BadRequestError(`${FIELD}: "${path}" has no FROM instruction: is it a Dockerfile?`);
+  // every base is checked before the build (not another job's image): one that cannot be read cannot be checked
+  if (unexpanded.length > 0) {
+    throw new BadRequestError(`${FIELD}: "${path}" names a base as ${unexpanded[0]}: only $NAME and \${NAME} are expanded in FROM and COPY --from`);
+  }
   return { dockerfile: text, files: {}, baseImages, buildArgs, jobDockerfile: { path, port } };
 }
 

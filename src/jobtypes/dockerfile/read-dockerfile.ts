@@ -6,12 +6,14 @@ export interface DockerfileFacts {
   /** FROM instructions in the file */
   froms: number;
   /**
-   * images FROM lines and `COPY --from` name, in order, without `scratch`, stages, and images named by a variable left
-   * unset: what the build reads besides the job's files
+   * images FROM lines and `COPY --from` name, in order, without `scratch`, stages, and references a variable left
+   * empty: what the build reads besides the job's files
    */
   baseImages: string[];
   /** the entries of buildEnv the Dockerfile declares with ARG: the build args it is given */
   buildArgs: Record<string, string>;
+  /** FROM and COPY --from references with `${…}` forms this reading does not expand (`${X:-default}`…), as written */
+  unexpanded: string[];
 }
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -23,17 +25,18 @@ export function readDockerfile(text: string, buildEnv: Record<string, string>): 
   const buildArgs = Object.fromEntries(Object.entries(buildEnv).filter(([k]) => declared.has(k)));
   const stages = new Set<string>();
   const baseImages: string[] = [];
+  const unexpanded: string[] = [];
   const note = (raw: string, line: number): void => {
-    let unresolved = false;
+    // a variable left unset expands to nothing, in Docker as here: what remains is the image Docker uses
     const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
-      const name = (braced ?? bare)!;
-      const value = buildArgs[name] ?? df.resolveVariable(name, line);
-      if (typeof value !== 'string' || value === '') unresolved = true;
-      return value ?? '';
+      const value = buildArgs[(braced ?? bare)!] ?? df.resolveVariable((braced ?? bare)!, line);
+      return typeof value === 'string' ? value : '';
     });
-    // stage names are case-insensitive; a stage built FROM an earlier one pulls nothing, nor does COPY --from=0
+    if (image.includes('$')) return void unexpanded.push(raw);
+    // stage names are case-insensitive; a stage built FROM an earlier one pulls nothing, nor does COPY --from=0;
+    // an empty reference fails the build in Docker
     const known = stages.has(image.toLowerCase()) || image.toLowerCase() === 'scratch' || /^\d+$/.test(image);
-    if (!unresolved && !image.includes('$') && !known && !baseImages.includes(image)) baseImages.push(image);
+    if (image !== '' && !known && !baseImages.includes(image)) baseImages.push(image);
   };
   const froms = df.getFROMs();
   for (const instruction of df.getInstructions()) {
@@ -49,5 +52,5 @@ export function readDockerfile(text: string, buildEnv: Record<string, string>): 
       if (from) note(from, line);
     }
   }
-  return { froms: froms.length, baseImages, buildArgs };
+  return { froms: froms.length, baseImages, buildArgs, unexpanded };
 }
