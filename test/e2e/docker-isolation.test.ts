@@ -4,14 +4,13 @@
 // their own containers and images, and pruning one job's images leaves the others'.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import Docker from 'dockerode';
 import { dockerAvailable } from '../../src/deploy/docker/index.js';
 import { JOB_NETWORK } from '../../src/deploy/docker/job-network.js';
-import { callJob, commitAll, eventually, makeJobRepo, pushSsh, startTestServer, writeFile, type TestServer } from '../harness.js';
+import { callJob, commitAll, eventually, makeJobRepo, pushSsh, run, startTestServer, writeFile, type TestServer } from '../harness.js';
 import { removeDeploymentContainers } from '../docker-exec.js';
 
 const engine = await dockerAvailable();
@@ -238,7 +237,10 @@ describe('docker isolation, attacked from inside a job', () => {
 /** What isolation rests on here, for a failure's message: bridged traffic seen by iptables, and the local jobs' fence. */
 async function fenceDiagnostics(): Promise<string> {
   const bridged = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').then((v) => v.trim(), () => 'absent (no br_netfilter)');
-  const ipt = (args: string[]) => new Promise<string>((resolve) => execFile('iptables', ['-w', ...args], (err, out, errOut) => resolve(err ? `failed: ${errOut.trim() || err.message}` : out.trim())));
+  const ipt = async (args: string[]) => {
+    const r = await run('iptables', ['-w', ...args]);
+    return r.code === 0 ? r.stdout.trim() : `failed: ${r.stderr.trim()}`;
+  };
   return [`bridge-nf-call-iptables ${bridged}`, `uid ${process.getuid?.()}`, `RACETRACK-SANDBOX: ${await ipt(['-S', 'RACETRACK-SANDBOX'])}`,
     `FORWARD: ${await ipt(['-S', 'FORWARD'])}`].join('; ');
 }

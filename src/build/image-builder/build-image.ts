@@ -70,10 +70,10 @@ export async function buildImage(engine: DockerEngine, recipe: ImageRecipe, ctx:
   return { image, port: recipe.jobDockerfile?.port ?? exposedPort(image, built), reused: false };
 }
 
-/** The base image's id; pulled when the engine lacks it. Failing that, one line on how to make it available. */
 /**
- * The base's image id, pulled when the engine lacks it. A base must not be another job's image (nor a layer of one,
- * named by id): a user who may deploy would otherwise read any job's files by building on its image.
+ * The base's image id, pulled when the engine lacks it (failing that, one line on how to make it available). A base
+ * must not be another job's image (nor a layer of one, named by id): a user who may deploy would otherwise read any
+ * job's files by building on its image.
  */
 async function ensureBaseImage(docker: Docker, baseImage: string, setting: string | undefined, ctx: BuildContext): Promise<string> {
   if (IMAGE_ID.test(baseImage)) throw new BadRequestError(`base image ${baseImage}: name it by repository[:tag] or @digest, not by image id`);

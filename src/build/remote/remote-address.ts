@@ -33,23 +33,21 @@ export function parseDeniedNetworks(setting: string, raw: string): DeniedNetwork
 }
 
 /**
- * The addresses git may connect to for `host`: all it resolves to, once none of them is denied (one denied address
- * refuses the host). A literal address is checked as it is. IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) are checked
- * as the IPv4 they carry.
+ * The addresses git may connect to for `host` (CheckedRemote.host: an IPv6 address without brackets): all it resolves
+ * to, once none of them is denied (one denied address refuses the host). A literal address is checked as it is;
+ * BlockList checks an IPv4-mapped IPv6 address (::ffff:127.0.0.1) against the IPv4 networks too.
  */
 export async function checkedRemoteAddresses(host: string, denied: DeniedNetworks): Promise<string[]> {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const addresses = isIP(bare)
-    ? [{ address: bare, family: isIP(bare) }]
-    : await lookup(bare, { all: true, verbatim: true }).catch((e: NodeJS.ErrnoException) => {
+  const family = isIP(host);
+  const addresses = family
+    ? [{ address: host, family }]
+    : await lookup(host, { all: true, verbatim: true }).catch((e: NodeJS.ErrnoException) => {
       throw new BadRequestError(`git.remote: ${host} does not resolve (${e.code ?? e.message})`);
     });
   if (addresses.length === 0) throw new BadRequestError(`git.remote: ${host} does not resolve`);
-  for (const { address, family } of addresses) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    const refused = mapped ? denied.list.check(mapped, 'ipv4') : denied.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
-    if (refused) {
-      throw new BadRequestError(`git.remote: ${host} is ${address === bare ? 'an address' : `at ${address}, an address`} remote deploys may not reach`, [
+  for (const { address, family: f } of addresses) {
+    if (denied.list.check(address, f === 6 ? 'ipv6' : 'ipv4')) {
+      throw new BadRequestError(`git.remote: ${host} is ${address === host ? 'an address' : `at ${address}, an address`} remote deploys may not reach`, [
         `RACETRACK_REMOTE_DENIED_NETWORKS: ${denied.text}`,
       ]);
     }

@@ -7,6 +7,7 @@ export type RemoteKind = 'https' | 'http' | 'ssh';
 export interface CheckedRemote {
   url: string;
   kind: RemoteKind;
+  /** the host as git resolves it: a name, or an address (an IPv6 one without its brackets) */
   host: string;
   port: number;
 }
@@ -33,12 +34,12 @@ export function checkRemoteUrl(raw: string): CheckedRemote {
   if (kind !== 'https' && kind !== 'http' && kind !== 'ssh') return fail(`the ${kind}: transport is not fetched; use https://, http:// or ssh://`);
   if (!url.hostname) fail('names no host');
   if (kind !== 'ssh' && (url.username || url.password)) fail('credentials do not belong in the URL; use: racetrack set credentials REPO_URL USER TOKEN');
-  return { url: raw, kind, host: url.hostname, port: Number(url.port) || DEFAULT_PORTS[kind] };
+  return { url: raw, kind, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || DEFAULT_PORTS[kind] };
 }
 
 /** Loopback hosts: plain http with credentials is allowed only to them (development setups). */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** A branch name git accepts (as `git check-ref-format --branch` would), and no option in disguise. */

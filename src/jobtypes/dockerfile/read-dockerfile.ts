@@ -29,7 +29,8 @@ export function readDockerfile(text: string, buildEnv: Record<string, string>): 
   const note = (raw: string, line: number): void => {
     // a variable left unset expands to nothing, in Docker as here: what remains is the image Docker uses
     const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
-      const value = buildArgs[(braced ?? bare)!] ?? df.resolveVariable((braced ?? bare)!, line);
+      const name = (braced ?? bare)!;
+      const value = buildArgs[name] ?? df.resolveVariable(name, line);
       return typeof value === 'string' ? value : '';
     });
     if (image.includes('$')) return void unexpanded.push(raw);
