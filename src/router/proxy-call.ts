@@ -23,7 +23,6 @@ export class ProxyCall extends UpstreamCall {
   readonly #call: RoutedCall;
   readonly #started: number;
   readonly #hasBody: boolean;
-  #resume: (() => void) | undefined;
   #status = 0;
 
   /** `framing` is how Node delimited the client's body; the job gets the same body framed by undici. */
@@ -45,9 +44,8 @@ export class ProxyCall extends UpstreamCall {
     this.dispatch();
   }
 
-  protected onResponse(status: number, raw: Buffer[], resume: () => void): boolean {
+  protected onResponse(status: number, raw: Buffer[]): boolean {
     this.#status = status;
-    this.#resume = resume;
     const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.jobRoot, this.#call.tracingId);
     // The job answered before the whole body came: the rest is dropped, and so is this connection.
     if (this.#hasBody && !this.#req.complete) headers.push('connection', 'close');
@@ -92,8 +90,7 @@ export class ProxyCall extends UpstreamCall {
   }
 
   resumeUpstream(): void {
-    // Once finished, the job's connection may already carry someone else's call.
-    if (!this.finished) this.#resume?.();
+    this.resume();
   }
 
   #record(status: number): void {

@@ -37,14 +37,14 @@ export class UpgradeCall extends UpstreamCall {
   }
 
   /** The job said no (or answered as to a plain request): relay it, then close; no tunnel. */
-  protected onResponse(status: number, raw: Buffer[], resume: () => void): boolean {
+  protected onResponse(status: number, raw: Buffer[]): boolean {
     this.#status = status;
     const headers = responseHeaders(raw, this.upstream.origin, this.#call.state.jobRoot, this.#call.tracingId);
     // The body ends with the connection unless the job gave its length.
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     this.#socket.write(`${head}connection: close\r\n\r\n`, 'latin1');
-    this.#socket.on('drain', resume);
+    this.#socket.on('drain', () => this.resume());
     return true;
   }
 

@@ -1,10 +1,12 @@
 // One call to a job version over undici: round-robin over its replicas, failover while nothing was
 // sent, and one retry of a safe request without a body whose connection died before any answer.
-// Plain calls, async tasks and upgrades subclass it and say only where the answer goes.
+// Plain calls, async tasks and upgrades subclass it and say only where the answer goes. Its head and
+// body deadlines are kept by the upstream's CallDeadlines sweep.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Client, Dispatcher } from 'undici';
 import { logger } from '../core/log.js';
+import type { CallDeadlines, WatchedCall } from './call-deadlines.js';
 import { RequestBody } from './request-body.js';
 import type { RouteState } from './route-state.js';
 import { markDown, pickUpstream, type Upstream } from './upstream-pools.js';
@@ -38,7 +40,7 @@ export class UnexpectedSwitchError extends Error {
   }
 }
 
-export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
+export abstract class UpstreamCall implements Dispatcher.DispatchHandlers, WatchedCall {
   protected readonly state: RouteState;
   /** The replica of the current attempt. */
   protected upstream!: Upstream;
@@ -46,6 +48,12 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
   #client: Client | undefined;
   /** No more callbacks will come (answered, failed, cancelled or switched to a tunnel). */
   protected finished = false;
+  // what the deadline sweep reads (WatchedCall)
+  lastTick = 0;
+  answering = false;
+  held = false;
+  #deadlines: CallDeadlines | undefined;
+  #resume: (() => void) | undefined;
   readonly #request: UpstreamRequest;
   readonly #options: Dispatcher.DispatchOptions;
   #cursor: number;
@@ -82,6 +90,8 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
     this.#connected = false;
     this.#responding = false;
     this.#abort = undefined;
+    this.answering = false;
+    this.held = false;
     const body = this.#request.body;
     // A fresh view of the client's body per attempt: undici destroys the stream it was given.
     this.#options.body = body === null || Buffer.isBuffer(body) ? body : new RequestBody(body);
@@ -91,9 +101,23 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
 
   /** The attempt is over: its connection may carry another call (undici queues it until this one is done). */
   #release(): void {
+    this.#deadlines?.unwatch(this);
     const client = this.#client;
     this.#client = undefined;
     if (client) this.upstream.release(client);
+  }
+
+  /** Lets the job go on with an answer that `onResponse` or `onBody` paused; a no-op once the call is over. */
+  protected resume(): void {
+    if (this.finished || !this.held) return;
+    this.held = false;
+    this.lastTick = this.#deadlines!.tick;
+    this.#resume!();
+  }
+
+  /** The job missed a deadline (the sweep has let go of the call already). */
+  expire(err: Error): void {
+    this.#abort?.(err);
   }
 
   /** Stops the call because nobody waits for its answer any more. */
@@ -106,9 +130,9 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
 
   // ---- what a subclass does with the answer
 
-  /** The job's final answer head (1xx skipped); return false to pause the job until `resume`. */
-  protected abstract onResponse(status: number, headers: Buffer[], resume: () => void): boolean;
-  /** Return false to pause the job until the `resume` given to onResponse. */
+  /** The job's final answer head (1xx skipped); return false to pause the job until `resume()`. */
+  protected abstract onResponse(status: number, headers: Buffer[]): boolean;
+  /** Return false to pause the job until `resume()`. */
   protected abstract onBody(chunk: Buffer): boolean;
   protected abstract onEnd(): void;
   /** The call failed for good: no replica could take it, or it broke; `answered` tells whether onResponse ran. */
@@ -126,6 +150,8 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
     if (this.#cancelled) return abort(new Error('the client went away'));
     this.#abort = abort;
     this.#connected = true;
+    this.#deadlines = this.upstream.deadlines;
+    this.#deadlines.watch(this);
   }
 
   onResponseStarted(): void {
@@ -133,17 +159,26 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers {
   }
 
   onHeaders(status: number, headers: Buffer[], resume: () => void): boolean {
+    this.lastTick = this.#deadlines!.tick;
     if (status < 200) {
       // Interim answers (103 Early Hints…) are skipped; undici itself refuses an unasked 100.
       if (status === 101) throw new UnexpectedSwitchError();
       return true;
     }
     this.#answered = true;
-    return this.onResponse(status, headers, resume);
+    this.answering = true;
+    this.#resume = resume;
+    return this.#goOn(this.onResponse(status, headers));
   }
 
   onData(chunk: Buffer): boolean {
-    return this.onBody(chunk);
+    this.lastTick = this.#deadlines!.tick;
+    return this.#goOn(this.onBody(chunk));
+  }
+
+  #goOn(more: boolean): boolean {
+    if (!more) this.held = true;
+    return more;
   }
 
   onComplete(): void {

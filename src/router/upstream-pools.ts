@@ -2,13 +2,7 @@
 // Clients (one keep-alive connection each) handed to one call at a time, most recently used first,
 // with a short "down" mark after a failed connect so round-robin skips a dead replica.
 import { Client } from 'undici';
-
-export interface UpstreamTimeouts {
-  /** From the request to the job's response head. */
-  headMs: number;
-  /** Between two pieces of the job's response body (not counted while the client applies backpressure). */
-  bodyMs: number;
-}
+import { CallDeadlines, type DeadlineLimits } from './call-deadlines.js';
 
 /** How long a replica that refused a connection is skipped (nginx's fail_timeout is 10 s). */
 const DOWN_FOR_MS = 5_000;
@@ -28,19 +22,22 @@ export class Upstream {
   readonly origin: string;
   /** Epoch ms until which round-robin avoids this address (0 = healthy). */
   downUntil = 0;
+  /** Keeps the head and body limits of the calls made here (undici's own timers are off). */
+  readonly deadlines: CallDeadlines;
   readonly #options: Client.Options;
   readonly #idle: Client[] = [];
   readonly #all = new Set<Client>();
   #closed = false;
 
-  constructor(address: string, timeouts: UpstreamTimeouts) {
+  constructor(address: string, deadlines: CallDeadlines) {
     this.address = address;
     this.origin = `http://${address}`;
+    this.deadlines = deadlines;
     this.#options = {
       // one request per connection at a time: no pipelining, so one slow answer delays no one else
       pipelining: 1,
-      headersTimeout: timeouts.headMs,
-      bodyTimeout: timeouts.bodyMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
       // a request body that is not exactly as long as declared fails instead of desynchronising the connection
       strictContentLength: true,
     };
@@ -82,12 +79,15 @@ export class Upstream {
 
 export class UpstreamPools {
   #byAddress = new Map<string, Upstream>();
+  readonly #deadlines: CallDeadlines;
 
-  constructor(private readonly timeouts: UpstreamTimeouts) {}
+  constructor(limits: DeadlineLimits) {
+    this.#deadlines = new CallDeadlines(limits);
+  }
 
   get(address: string): Upstream {
     let upstream = this.#byAddress.get(address);
-    if (!upstream) this.#byAddress.set(address, (upstream = new Upstream(address, this.timeouts)));
+    if (!upstream) this.#byAddress.set(address, (upstream = new Upstream(address, this.#deadlines)));
     return upstream;
   }
 
@@ -104,6 +104,7 @@ export class UpstreamPools {
   async close(): Promise<void> {
     const all = [...this.#byAddress.values()];
     this.#byAddress.clear();
+    this.#deadlines.close();
     await Promise.all(all.map((u) => u.destroy()));
   }
 }

@@ -1,0 +1,174 @@
+// The head and body deadlines of calls to jobs: the sweep on its own, then through a running gateway, where a job
+// that keeps talking is never cut, one that goes quiet is, and a client slow to read is not held against the job.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CallDeadlines, type WatchedCall } from './call-deadlines.js';
+import { createGateway } from './gateway.js';
+import { InMemoryAsyncTaskStore } from './in-memory-async-task-store.js';
+import { RouteTable } from './route-table.js';
+
+function watched(over: Partial<WatchedCall> = {}): WatchedCall & { expired: string[] } {
+  const expired: string[] = [];
+  return { lastTick: 0, answering: false, held: false, expire: (err) => void expired.push((err as { code?: string }).code!), expired, ...over };
+}
+
+test('the sweep expires a call that waits past its head limit, with undici\'s head timeout error', async () => {
+  const deadlines = new CallDeadlines({ headMs: 80, bodyMs: 10_000 });
+  try {
+    const call = watched();
+    deadlines.watch(call);
+    await sleep(40);
+    assert.deepEqual(call.expired, [], 'not before its limit');
+    await sleep(120);
+    assert.deepEqual(call.expired, ['UND_ERR_HEADERS_TIMEOUT']);
+    await sleep(60);
+    assert.equal(call.expired.length, 1, 'once');
+  } finally {
+    deadlines.close();
+  }
+});
+
+test('the body limit counts from the last sign of life, and not while the client holds the answer back', async () => {
+  const deadlines = new CallDeadlines({ headMs: 10_000, bodyMs: 80 });
+  try {
+    const talking = watched({ answering: true });
+    const held = watched({ answering: true, held: true });
+    const quiet = watched({ answering: true });
+    for (const c of [talking, held, quiet]) deadlines.watch(c);
+    for (let i = 0; i < 10; i++) {
+      await sleep(30);
+      talking.lastTick = deadlines.tick;
+    }
+    assert.deepEqual(talking.expired, []);
+    assert.deepEqual(held.expired, []);
+    assert.deepEqual(quiet.expired, ['UND_ERR_BODY_TIMEOUT']);
+    deadlines.unwatch(talking);
+    await sleep(200);
+    assert.deepEqual(talking.expired, [], 'an unwatched call is let go');
+  } finally {
+    deadlines.close();
+  }
+});
+
+test('a limit of 0 is off', async () => {
+  const deadlines = new CallDeadlines({ headMs: 0, bodyMs: 0 });
+  try {
+    const call = watched();
+    deadlines.watch(call);
+    await sleep(100);
+    assert.deepEqual(call.expired, []);
+  } finally {
+    deadlines.close();
+  }
+});
+
+// ---- through a gateway
+
+/** A job whose answer to each path is a script: `/trickle` talks every 60 ms for ~0.6 s, `/quiet` stops after a piece, `/flood` sends 16 MiB. */
+async function startJob(): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    const path = (req.url ?? '').replace(/^\/pub\/job\/[^/]+\/[^/]+/, '');
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    if (path === '/trickle') {
+      for (let i = 0; i < 10; i++) {
+        res.write(`piece${i}\n`);
+        await sleep(60);
+      }
+      res.end('done\n');
+    } else if (path === '/quiet') {
+      res.write('one piece then nothing\n');
+    } else if (path === '/flood') {
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      for (let i = 0; i < 256; i++) if (!res.write(chunk)) await once(res, 'drain');
+      res.end();
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+async function startGateway(job: http.Server) {
+  const routes = new RouteTable();
+  routes.replaceAll([{ name: 'talk', version: '1.0.0', status: 'running', upstreams: [`127.0.0.1:${(job.address() as AddressInfo).port}`], publicEndpoints: [], promoted: true }]);
+  const gateway = createGateway({
+    routes,
+    authorizer: { authorizeCall: () => ({ ok: false, status: 401, error: 'no' }) },
+    authRequired: false,
+    asyncTasks: new InMemoryAsyncTaskStore(),
+    upstreamHeadTimeoutMs: 10_000,
+    upstreamBodyTimeoutMs: 200,
+  });
+  const front = http.createServer((req, res) => gateway.handleRequest(req, res));
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  return {
+    port: (front.address() as AddressInfo).port,
+    async close() {
+      await gateway.close();
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+    },
+  };
+}
+
+/** GET over a raw socket; `pauseMs` leaves the answer unread that long after its first bytes. */
+async function get(port: number, path: string, pauseMs = 0): Promise<{ bytes: number; text: string; cut: boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(`GET /pub/job/talk/1.0.0${path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  let paused = false;
+  socket.on('data', (c: Buffer) => {
+    chunks.push(c);
+    if (pauseMs > 0 && !paused) {
+      paused = true;
+      socket.pause();
+      setTimeout(() => socket.resume(), pauseMs);
+    }
+  });
+  await once(socket, 'close');
+  const all = Buffer.concat(chunks);
+  const text = all.toString('latin1');
+  const headEnd = text.indexOf('\r\n\r\n') + 4;
+  // the answer is chunked: a whole one ends with the last chunk
+  return { bytes: all.length - headEnd, text: text.slice(headEnd), cut: !text.endsWith('0\r\n\r\n') };
+}
+
+test('through the gateway: a job that keeps talking past the body limit is not cut; one that goes quiet is', async () => {
+  const job = await startJob();
+  const gw = await startGateway(job);
+  try {
+    const trickle = await get(gw.port, '/trickle');
+    assert.equal(trickle.cut, false, trickle.text);
+    assert.match(trickle.text, /piece9\n[\s\S]*done\n/);
+    const started = performance.now();
+    const quiet = await get(gw.port, '/quiet');
+    assert.equal(quiet.cut, true);
+    assert.match(quiet.text, /one piece then nothing/);
+    assert.ok(performance.now() - started < 5_000, 'cut after the body limit, not at some far later time');
+  } finally {
+    await gw.close();
+    job.closeAllConnections();
+    await new Promise((r) => job.close(r));
+  }
+});
+
+test('through the gateway: a client that leaves 16 MiB unread for 5× the body limit still gets all of it', async () => {
+  const job = await startJob();
+  const gw = await startGateway(job);
+  try {
+    const flood = await get(gw.port, '/flood', 1_000);
+    assert.equal(flood.cut, false);
+    // 16 MiB of x, in chunks the gateway framed (their sizes are hex: no x)
+    assert.equal(flood.text.split('x').length - 1, 16 * 1024 * 1024);
+  } finally {
+    await gw.close();
+    job.closeAllConnections();
+    await new Promise((r) => job.close(r));
+  }
+});
