@@ -2,7 +2,9 @@
 // through nginx proxy_pass with keepalive, through /pub (undici upstream clients) with auth on
 // and 1,000 routed versions, and through the floor under /pub (a Node HTTP server handing each request
 // to undici with nothing else), which shows how much of the gap is the stack rather than the gateway.
-// Targets take turns for a few rounds, so noise from other work on the machine hits all three alike.
+// Targets take turns for a few rounds, so noise from other work on the machine hits all of them alike. The two Node
+// proxies start afresh each round: on these VMs one Node process can run ~20% slower than another for its whole life
+// (same code, same load, side by side), and one draw should not decide the figure.
 // Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk; BENCH_SECONDS, BENCH_ROUNDS)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -45,24 +47,25 @@ const dir = await mkdtemp(join(tmpdir(), 'rt-bench-gateway-'));
 try {
   const upstreamPort = await startNode(join(here, 'gateway/upstream.ts'), []);
   const upstreamPid = children.at(-1)!.pid!;
-  const gatewayPort = await startNode(join(here, 'gateway/serve-gateway.ts'), [`127.0.0.1:${upstreamPort}`, TOKEN]);
-  const gatewayPid = children.at(-1)!.pid!;
-  const floorPort = await startNode(join(here, 'gateway/floor-proxy.ts'), [`127.0.0.1:${upstreamPort}`]);
-  const floorPid = children.at(-1)!.pid!;
   const nginxPort = await startNginx(upstreamPort);
   const nginxWorkerPid = Number((await readFile(`/proc/${children.at(-1)!.pid}/task/${children.at(-1)!.pid}/children`, 'utf8')).trim().split(' ')[0]);
 
-  const targets = [
-    { name: 'direct', pid: upstreamPid, url: `http://127.0.0.1:${upstreamPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] as string[] },
+  const upstream = `127.0.0.1:${upstreamPort}`;
+  const targets: Target[] = [
+    { name: 'direct', pid: upstreamPid, url: `http://${upstream}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
     { name: 'nginx', pid: nginxWorkerPid, url: `http://127.0.0.1:${nginxPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
-    { name: 'floor', pid: floorPid, url: `http://127.0.0.1:${floorPort}/pub/job/job-0/1.4.0/api/v1/perform`, headers: [] },
-    { name: 'pub', pid: gatewayPid, url: `http://127.0.0.1:${gatewayPort}/pub/job/job-0/latest/api/v1/perform`, headers: [`X-Racetrack-Auth: ${TOKEN}`] },
+    { name: 'floor', pid: 0, url: '', headers: [], start: ['gateway/floor-proxy.ts', [upstream], '/pub/job/job-0/1.4.0/api/v1/perform'] },
+    { name: 'pub', pid: 0, url: '', headers: [`X-Racetrack-Auth: ${TOKEN}`], start: ['gateway/serve-gateway.ts', [upstream, TOKEN], '/pub/job/job-0/latest/api/v1/perform'] },
   ];
-  for (const t of targets) await wrk(t.url, t.headers, 2, t.pid); // warm-up: JIT, pools, keepalive connections
+  // warm-up: JIT, pools, keepalive connections
+  for (const t of targets) if (!t.start) await wrk(t.url, t.headers, 2, t.pid);
   const rounds = targets.map((): Round[] => []);
   const perRound = Math.max(1, Math.round(SECONDS / ROUNDS));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [i, t] of targets.entries()) rounds[i]!.push(await wrk(t.url, t.headers, perRound, t.pid));
+    for (const [i, t] of targets.entries()) {
+      if (t.start) await restart(t);
+      rounds[i]!.push(await wrk(t.url, t.headers, perRound, t.pid));
+    }
   }
   // Mean throughput; the median round's p50/p99 (one disturbed round does not decide).
   const results: Result[] = targets.map((t, i) => {
@@ -72,7 +75,7 @@ try {
     return { name: t.name, rps: mean('rps'), cpuUs: mean('cpuUs'), p50: median('p50'), p99: median('p99') };
   });
 
-  console.log(`\nwrk -t2 -c${CONNECTIONS}, ${ROUNDS} rounds × ${perRound}s per target, ${(await run('nproc')).stdout.trim()} cores`);
+  console.log(`\nwrk -t2 -c${CONNECTIONS}, ${ROUNDS} rounds × ${perRound}s per target (floor and pub: a fresh process each round), ${(await run('nproc')).stdout.trim()} cores`);
   for (const [i, t] of targets.entries()) console.log(`  ${t.name.padEnd(7)} rounds req/s: ${rounds[i]!.map((x) => x.rps.toFixed(0)).join(', ')}`);
   console.log('target    req/s      p50 ms   p99 ms   CPU µs/req (job for direct, proxy otherwise)');
   for (const r of results) console.log(`${r.name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}   ${r.cpuUs.toFixed(1).padStart(6)}`);
@@ -97,6 +100,25 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
+}
+
+interface Target {
+  name: string;
+  pid: number;
+  url: string;
+  headers: string[];
+  /** A Node proxy started afresh (and warmed up) before each of its rounds: file under bench/, its arguments, the path called. */
+  start?: [string, string[], string];
+}
+
+async function restart(t: Target): Promise<void> {
+  const [file, args, path] = t.start!;
+  const old = children.findIndex((c) => c.pid === t.pid);
+  if (old >= 0) children.splice(old, 1)[0]!.kill('SIGTERM');
+  const port = await startNode(join(here, file), args);
+  t.pid = children.at(-1)!.pid!;
+  t.url = `http://127.0.0.1:${port}${path}`;
+  await wrk(t.url, t.headers, 2, t.pid);
 }
 
 /** Starts a TypeScript file in its own node process and waits for its `listening PORT` line. */

@@ -13,7 +13,7 @@ import { RouteTable } from './route-table.js';
 
 function watched(over: Partial<WatchedCall> = {}): WatchedCall & { expired: string[] } {
   const expired: string[] = [];
-  return { lastTick: 0, answering: false, held: false, expire: (err) => void expired.push((err as { code?: string }).code!), expired, ...over };
+  return { lastTick: 0, deadlineSlot: -1, answering: false, held: false, expire: (err) => void expired.push((err as { code?: string }).code!), expired, ...over };
 }
 
 test('the sweep expires a call that waits past its head limit, with undici\'s head timeout error', async () => {
@@ -49,6 +49,23 @@ test('the body limit counts from the last sign of life, and not while the client
     deadlines.unwatch(talking);
     await sleep(200);
     assert.deepEqual(talking.expired, [], 'an unwatched call is let go');
+  } finally {
+    deadlines.close();
+  }
+});
+
+test('of many calls watched and let go in any order, exactly the ones still watched expire, each once', async () => {
+  const deadlines = new CallDeadlines({ headMs: 50, bodyMs: 50 });
+  try {
+    const calls = Array.from({ length: 100 }, () => watched());
+    for (const c of calls) deadlines.watch(c);
+    for (const c of calls) deadlines.watch(c); // watching again only restarts the clock
+    const letGo = calls.filter((_, i) => i % 3 === 0 || i > 90);
+    for (const c of [...letGo].reverse()) deadlines.unwatch(c);
+    deadlines.unwatch(letGo[0]!); // twice is harmless
+    await sleep(200);
+    for (const c of calls) assert.deepEqual(c.expired, letGo.includes(c) ? [] : ['UND_ERR_HEADERS_TIMEOUT']);
+    assert.ok(calls.every((c) => c.deadlineSlot === -1));
   } finally {
     deadlines.close();
   }

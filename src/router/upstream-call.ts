@@ -50,6 +50,7 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers, Watch
   protected finished = false;
   // what the deadline sweep reads (WatchedCall)
   lastTick = 0;
+  deadlineSlot = -1;
   answering = false;
   held = false;
   #deadlines: CallDeadlines | undefined;
