@@ -1,16 +1,18 @@
-// The pub gateway alone in its own process, as the server mounts it: auth on (the server's AuthService on a SQLite
-// file), 1,000 versions routed.
+// The pub gateway alone in its own process, as the server mounts it: behind the server's HTTP listener (its
+// connection caps and body watch), auth on (the server's AuthService on a SQLite file), 1,000 versions routed.
 // argv: UPSTREAM_ADDRESS TOKEN
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthService } from '../../src/auth/index.js';
 import { escStore, openDatabase, tokenStore, userStore } from '../../src/db/index.js';
 import { createGateway, InMemoryAsyncTaskStore, RouteTable, type RouteVersion } from '../../src/router/index.js';
+import type { SmartHttpDeps } from '../../src/git-receive/index.js';
 import { SecretBox } from '../../src/secrets/index.js';
+import { createHttpApp } from '../../src/server/http-app.js';
 
 const [upstream = '', token = ''] = process.argv.slice(2);
 const JOBS = 200;
@@ -37,11 +39,19 @@ authorizer.adoptToken('esc:bench', 'bench', token);
 const lastCalls = new Map<string, number>();
 const onCall = (name: string, version: string): void => void lastCalls.set(`${name}@${version}`, Date.now());
 const gateway = createGateway({ routes, authorizer, authRequired: true, asyncTasks: new InMemoryAsyncTaskStore(), onCall });
-const server = http.createServer((req, res) => {
-  if (req.url?.startsWith('/pub/')) gateway.handleRequest(req, res);
-  else res.writeHead(404).end();
+const elsewhere = (_req: IncomingMessage, res: ServerResponse): void => void res.writeHead(404).end();
+const server = createHttpApp({
+  gateway,
+  // only /pub is called here
+  git: {} as SmartHttpDeps,
+  lifecycle: elsewhere,
+  dashboard: elsewhere,
+  health: () => ({}),
+  metrics: () => '',
+  pubUrl: () => '',
+  // the server's defaults
+  limits: { headTimeoutMs: 30_000, body: { idleMs: 30_000, minRate: 1024 }, connections: { total: 10_000, perAddress: 512 } },
 });
-server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
 server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as AddressInfo).port} ${routes.list().length}`));
 const stop = (): void => {
   db.$client.close();

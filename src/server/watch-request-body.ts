@@ -13,8 +13,7 @@ export interface BodyLimits {
 
 /** Destroys the request's socket when the client breaks the limits; a no-op for requests without a body. */
 export function watchRequestBody(req: IncomingMessage, limits: BodyLimits): void {
-  const length = req.headers['content-length'];
-  if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) return;
+  if (!hasBody(req.rawHeaders)) return;
   const socket = req.socket;
   // bytes are counted on the socket, so watching never changes how the body is read
   const startBytes = socket.bytesRead;
@@ -45,4 +44,20 @@ export function watchRequestBody(req: IncomingMessage, limits: BodyLimits): void
   const stop = (): void => clearTimeout(timer);
   req.once('end', stop);
   req.once('close', stop);
+}
+
+/**
+ * A Content-Length other than 0, or a Transfer-Encoding (Node's parser refused the request if it had both).
+ * Read from the raw headers: `req.headers` is built on first use, a cost every request would pay here.
+ */
+function hasBody(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      if (raw[i + 1] !== '0') return true;
+    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      return true;
+    }
+  }
+  return false;
 }

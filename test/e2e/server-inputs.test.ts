@@ -185,10 +185,10 @@ describe('every input is bounded in size and time', () => {
     }
   });
 
-  test('a body trickled a byte at a time, or one that pauses, is cut off; a steady one is not', async () => {
-    const post = async (feed: (s: Socket) => NodeJS.Timeout | undefined) => {
+  test('a body trickled a byte at a time (with a length or chunked), or one that pauses, is cut off; a steady one is not', async () => {
+    const post = async (feed: (s: Socket) => NodeJS.Timeout | undefined, framing = 'Content-Length: 100000') => {
       const s = await openSocket(portOf(server));
-      s.write('POST /lifecycle/api/v1/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n');
+      s.write(`POST /lifecycle/api/v1/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`);
       const timer = feed(s);
       try {
         await closedWithin(s, 8000);
@@ -198,6 +198,7 @@ describe('every input is bounded in size and time', () => {
     };
     // one byte every 250 ms never pauses a whole second, but averages 4 B/s, far below 200 B/s
     await post((s) => setInterval(() => !s.destroyed && s.write('x'), 250));
+    await post((s) => setInterval(() => !s.destroyed && s.write('1\r\nx\r\n'), 250), 'Transfer-Encoding: chunked');
     await post(() => undefined);
 
     const steady = await fetch(`${server.httpUrl}/lifecycle/api/v1/users/login`, {
