@@ -1,6 +1,5 @@
 // Decides where a pub call goes and whether it may: path → version → readiness → token,
 // then the headers the job receives. Shared by plain calls, WebSocket upgrades and async calls.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { JobNotFoundError, RtError } from '../core/errors.js';
@@ -10,6 +9,7 @@ import { mapProxiedPath, platformPathOf, type PlatformPath } from './map-proxied
 import { parseJobPath } from './parse-job-path.js';
 import { parseVersionSpec } from './parse-version-spec.js';
 import { resolveVersion } from './resolve-version.js';
+import { newTracingId } from './tracing-id.js';
 import type { CallKind, RouteState, RouteStates } from './route-state.js';
 import type { RouteTable } from './route-table.js';
 import type { ScannedRequest } from './scan-request-headers.js';
@@ -61,7 +61,7 @@ const RETRY_AFTER = 5;
 
 /** `start` is the index in `req.url` just after `/pub/job/` (or `/pub/async/new/job/`). */
 export function routeCall(ctx: RouteContext, req: IncomingMessage, url: string, start: number, scanned: ScannedRequest, kind: CallKind): RoutedCall | RefusedCall {
-  const tracingId = scanned.tracingId || randomUUID();
+  const tracingId = scanned.tracingId || newTracingId();
   const path = parseJobPath(url, start);
   if (!path.ok) return { ok: false, status: path.status, error: path.error, tracingId, metrics: ctx.metrics.unrouted };
   const { name, rest, relPath } = path;
