@@ -12,7 +12,11 @@ import { escStore, openDatabase, tokenStore, userStore } from '../../src/db/inde
 import { createGateway, InMemoryAsyncTaskStore, RouteTable, type RouteVersion } from '../../src/router/index.js';
 import type { SmartHttpDeps } from '../../src/git-receive/index.js';
 import { SecretBox } from '../../src/secrets/index.js';
+import { CallHistory } from '../../src/dashboard/index.js';
+import { CallActivity } from '../../src/jobs/index.js';
+import { CallRecorder } from '../../src/server/call-recorder.js';
 import { createHttpApp } from '../../src/server/http-app.js';
+import { noteCall } from '../../src/server/note-call.js';
 
 const [upstream = '', token = ''] = process.argv.slice(2);
 const JOBS = 200;
@@ -35,9 +39,8 @@ const authorizer = new AuthService(userStore(db), tokenStore(db), escStore(db), 
 authorizer.createEsc('bench');
 authorizer.grant('esc:bench', 'job-0', 'call_job');
 authorizer.adoptToken('esc:bench', 'bench', token);
-// "last call" bookkeeping as the jobs service would do it: a map write per call, flushed elsewhere
-const lastCalls = new Map<string, number>();
-const onCall = (name: string, version: string): void => void lastCalls.set(`${name}@${version}`, Date.now());
+// the server's own bookkeeping of every call (its writes to the store are batched; here they go nowhere)
+const onCall = noteCall(new CallRecorder(() => {}), new CallHistory(), new CallActivity());
 const gateway = createGateway({ routes, authorizer, authRequired: true, asyncTasks: new InMemoryAsyncTaskStore(), onCall });
 const elsewhere = (_req: IncomingMessage, res: ServerResponse): void => void res.writeHead(404).end();
 const server = createHttpApp({

@@ -5,4 +5,5 @@ export { jobEnv, checkReservedEnv, RESERVED_ENV } from './job-env.js';
 export { VersionLifecycle, type VersionEvent, type LifecyclePolicy } from './version-lifecycle.js';
 export { routeOf } from './lifecycle-policies.js';
 export { followLifecycle } from './route-follower.js';
+export { CallActivity } from './call-activity.js';
 export { parseIdleSetting } from './idle-setting.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { auditStore, jobStore, openDatabase, type Db } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
 import { PlatformMetrics } from '../core/platform-metrics.js';
+import { versionKey } from '../core/version-key.js';
 import { TargetRegistry, type InstanceSpec } from '../deploy/index.js';
 import { FakeTarget } from '../deploy/fake/fake-target.js';
 import type { Artifact } from '../jobtypes/index.js';
@@ -83,7 +84,7 @@ describe('VersionLifecycle', () => {
 
   test('idle stop: the version stops and stays routable as idle; concurrent wakes start it once', async () => {
     store.configure('a', '1.0.0', { idleAfterMs: 1000 });
-    const done = life.callStarted('a', '1.0.0');
+    const done = life.activity.started(versionKey('a', '1.0.0'));
     assert.deepEqual(await life.stopIdle(Date.now() + 60_000), [], 'never idled under a call in flight');
     done();
     assert.deepEqual(await life.stopIdle(Date.now() + 60_000), ['a 1.0.0']);

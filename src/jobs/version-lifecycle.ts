@@ -13,6 +13,8 @@ import { logger } from '../core/log.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Artifact } from '../jobtypes/index.js';
 import type { Manifest } from '../manifest/index.js';
+import { versionKey } from '../core/version-key.js';
+import { CallActivity } from './call-activity.js';
 import { JobLocks } from './job-lock.js';
 import type { PlatformMetrics } from '../core/platform-metrics.js';
 import { rollbackTarget, routeOf, versionsToRetire } from './lifecycle-policies.js';
@@ -73,10 +75,8 @@ export class VersionLifecycle {
   readonly #listeners = new Set<(e: VersionEvent) => void>();
   /** wake or idle stop in flight per version: one at a time (a wake queued behind another finds it running) */
   readonly #inFlight = new Map<string, Promise<void>>();
-  /** last call (or start) per version, in memory; the store's last_call_at lags by the call recorder's batch */
-  readonly #lastActive = new Map<string, number>();
-  /** calls in flight per version: none is idled under a call */
-  readonly #calls = new Map<string, number>();
+  /** calls in flight (none is idled under a call) and the last call or start per version; the store's last_call_at lags by the call recorder's batch */
+  readonly activity = new CallActivity();
   #idleTimer?: NodeJS.Timeout;
 
   constructor(private readonly d: LifecycleDeps) {}
@@ -161,7 +161,7 @@ export class VersionLifecycle {
   async activate(v: Omit<NewJobVersion, 'status'>): Promise<void> {
     const replaced = this.d.store.get(v.name, v.version);
     this.d.store.put({ ...v, status: 'running' });
-    this.#touch(v.name, v.version);
+    this.activity.touch(keyOf(v));
     this.#routed(v.name, v.version);
     if (replaced && replaced.deploymentId !== v.deploymentId) {
       await this.#settled(v); // a wake of the replaced instance finishes first, so it is stopped too
@@ -181,7 +181,7 @@ export class VersionLifecycle {
   async withdraw(v: JobVersion): Promise<void> {
     this.#emit({ kind: 'gone', name: v.name, version: v.version });
     this.d.store.delete(v.name, v.version);
-    this.#lastActive.delete(keyOf(v));
+    this.activity.forget(keyOf(v));
     await this.#settled(v); // a wake in flight finishes first, so what it started is stopped too
     await this.#retire(v, { keepBuild: false });
     await this.d.targets.get(v.target).purge(v);
@@ -220,7 +220,7 @@ export class VersionLifecycle {
         onStarted: (upstreams) => this.#setStatus(v, 'starting', { upstreams, error: null }),
       });
       this.#setStatus(v, 'running');
-      this.#touch(v.name, v.version);
+      this.activity.touch(keyOf(v));
     } catch (e) {
       log.error({ job: v.name, version: v.version, err: (e as Error).message }, 'could not start a recorded version');
       this.#setStatus(v, 'error', { error: (e as Error).message });
@@ -287,23 +287,6 @@ export class VersionLifecycle {
 
   // ---- idle stop and wake
 
-  /** The gateway routed a call to NAME VERSION; call what it returns when the call is over. Cheap: the hot path calls it. */
-  callStarted(name: string, version: string): () => void {
-    const key = `${name}\0${version}`;
-    this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
-    this.#touch(name, version);
-    return () => {
-      const n = (this.#calls.get(key) ?? 1) - 1;
-      if (n > 0) this.#calls.set(key, n);
-      else this.#calls.delete(key);
-      this.#touch(name, version);
-    };
-  }
-
-  #touch(name: string, version: string): void {
-    this.#lastActive.set(`${name}\0${version}`, Date.now());
-  }
-
   /** the idle-stop delay of a version in ms; 0 = never */
   idleAfterOf(v: JobVersion): number {
     return v.idleAfterMs ?? this.d.policy.idleAfterMs;
@@ -322,8 +305,8 @@ export class VersionLifecycle {
     for (const v of this.d.store.idleCandidates(this.d.policy.idleAfterMs > 0)) {
       const after = this.idleAfterOf(v);
       // a static site runs no process: nothing to stop
-      if (!after || isStaticSite(v) || this.locks.isHeld(v.name) || this.#calls.has(keyOf(v))) continue;
-      const last = Math.max(this.#lastActive.get(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
+      if (!after || isStaticSite(v) || this.locks.isHeld(v.name) || this.activity.busy(keyOf(v))) continue;
+      const last = Math.max(this.activity.lastAt(keyOf(v)) ?? 0, v.lastCallAt ?? 0, v.updatedAt);
       if (now - last < after) continue;
       await this.#serial(v, () => this.#idle(v.name, v.version, after));
       stopped.push(`${v.name} ${v.version}`);
@@ -402,7 +385,7 @@ export class VersionLifecycle {
 
 const isStaticSite = (v: JobVersion) => (v.artifact as unknown as Artifact).kind === 'static';
 
-const keyOf = (v: { name: string; version: string }) => `${v.name}\0${v.version}`;
+const keyOf = (v: { name: string; version: string }) => versionKey(v.name, v.version);
 
 /** The artifact a version was built into; a version built before artifacts had a kind must be built again. */
 function storedArtifact(v: JobVersion): Artifact {

@@ -1,6 +1,7 @@
 // Pub metrics in the Prometheus text format: requests by status, latency histogram, proxy errors, auth failures.
 // https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format
 import { escapeLabelValue as escape } from '../core/metric-families.js';
+import { versionKey } from '../core/version-key.js';
 
 /** Upper bounds in seconds; the last bucket (+Inf) is implicit. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -43,7 +44,7 @@ export class GatewayMetrics {
   readonly unrouted = new VersionMetrics('', '');
 
   forVersion(job: string, version: string): VersionMetrics {
-    const key = `${job}\0${version}`;
+    const key = versionKey(job, version);
     let m = this.#versions.get(key);
     if (!m) this.#versions.set(key, (m = new VersionMetrics(job, version)));
     return m;

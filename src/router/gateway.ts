@@ -27,10 +27,12 @@ export interface GatewayOptions {
   authRequired: boolean;
   asyncTasks: AsyncTaskStore;
   /**
-   * Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. What it returns is called when
-   * the call is over (its answer sent or its tunnel closed), so a version is not idled under a call in flight.
+   * Called on every call that reaches a job, for "last call" bookkeeping; must be cheap. `key` is versionKey(name,
+   * version), the same string for every call to the version: keep maps by it rather than build a key per call. What it
+   * returns is called when the call is over (its answer sent or its tunnel closed), so a version is not idled under a
+   * call in flight.
    */
-  onCall?: (name: string, version: string) => void | (() => void);
+  onCall?: (name: string, version: string, key: string) => void | (() => void);
   /**
    * Starts an idle version and resolves once it serves: a call to it is held meanwhile (its body unread), then routed.
    * Without it an idle version answers 503.
@@ -111,11 +113,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
         // a proxied job's probes and metrics: nothing reaches the job, so it is no call to it
         if (call.platform) return answerPlatformPath(res, call, call.platform, req.method!, metrics, started);
         if (call.staticRoot) {
-          onCall?.(call.state.route.name, call.state.route.version);
+          onCall?.(call.state.route.name, call.state.route.version, call.state.key);
           return void serveStaticSite(req, res, call, started).catch((err) => failed(res, err));
         }
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version, call.state.key));
         new ProxyCall(req, res, call, scanned.framing, started).start();
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
@@ -124,7 +126,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!call.ok && call.idle && opts.wake) return void wakeThenRetry(req, res, call, started);
         if (!call.ok) return refuse(res, call, started);
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        whenOver(res, onCall?.(call.state.route.name, call.state.route.version));
+        whenOver(res, onCall?.(call.state.route.name, call.state.route.version, call.state.key));
         asyncCalls.create(req, res, call, scanned.framing).catch((err) => failed(res, err));
       } else if (url.startsWith(ASYNC_TASK)) {
         taskRequest(req, res, url);
@@ -193,7 +195,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         call.state.metrics.observe(400, (performance.now() - started) / 1000);
         return sendRawJson(socket, 400, callErrorBody(call, 'an upgrade request cannot carry a body'), ['x-request-tracing-id', call.tracingId]);
       }
-      whenOver(socket, onCall?.(call.state.route.name, call.state.route.version));
+      whenOver(socket, onCall?.(call.state.route.name, call.state.route.version, call.state.key));
       new UpgradeCall(req, socket, head, call, scanned.upgrade ?? 'websocket', started).start();
     } catch (err) {
       log.error({ err }, 'pub upgrade failed');

@@ -1,5 +1,6 @@
 // What the gateway keeps per routed version object: its upstreams, round-robin cursor, metrics and public paths.
 import type { GatewayMetrics, VersionMetrics } from './gateway-metrics.js';
+import { versionKey } from '../core/version-key.js';
 import { proxiedRoot } from './map-proxied-path.js';
 import type { RouteVersion } from './types.js';
 import type { Upstream, UpstreamPools } from './upstream-pools.js';
@@ -13,6 +14,8 @@ export type CallKind = 'call' | 'upgrade' | 'async';
 export class RouteState {
   /** `/pub/job/NAME/VERSION`: the resolved base URL. */
   readonly prefix: string;
+  /** versionKey(name, version), made once: every call's bookkeeping (GatewayOptions.onCall) is keyed by this string. */
+  readonly key: string;
   /**
    * Where the job's own `/` is publicly: what it is told in X-Forwarded-Prefix, and where root-relative redirects it
    * answers are put. The prefix; for a proxied job in forward mode, the prefix and /api/v1.
@@ -26,6 +29,7 @@ export class RouteState {
 
   constructor(readonly route: RouteVersion, metrics: GatewayMetrics, pools: UpstreamPools) {
     this.prefix = `/pub/job/${route.name}/${route.version}`;
+    this.key = versionKey(route.name, route.version);
     this.jobRoot = this.prefix + (route.proxyMode ? proxiedRoot(route.proxyMode) : '');
     this.upstreams = route.upstreams.map((a) => pools.get(a));
     this.metrics = metrics.forVersion(route.name, route.version);

@@ -9,8 +9,9 @@ export class CallRecorder {
     this.timer.unref();
   }
 
-  readonly record = (name: string, version: string): void => {
-    this.pending.set(`${name}\0${version}`, { name, version, at: Date.now() });
+  /** `key` is versionKey(name, version), made by the caller once per version. */
+  readonly record = (name: string, version: string, key: string): void => {
+    this.pending.set(key, { name, version, at: Date.now() });
   };
 
   flush(): void {

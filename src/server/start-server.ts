@@ -29,6 +29,7 @@ import { createHttpApp } from './http-app.js';
 import { loadServerKey } from './load-server-key.js';
 import type { Services } from '../services/services.js';
 import { CallRecorder } from './call-recorder.js';
+import { noteCall } from './note-call.js';
 import { renderStateGauges } from './state-gauges.js';
 import { meteredDeployments } from './metered-deployments.js';
 import { PlatformMetrics } from '../core/platform-metrics.js';
@@ -143,11 +144,7 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   const gateway = createGateway({
     // the dashboard's session cookie is accepted on /pub like a token
     routes, authorizer: withSessions(auth, sessions), authRequired: settings.authRequired, asyncTasks,
-    onCall: (name, version) => {
-      calls.record(name, version);
-      callHistory.record(name, version);
-      return lifecycle.callStarted(name, version);
-    },
+    onCall: noteCall(calls, callHistory, lifecycle.activity),
     wake: (name, version) => lifecycle.wake(name, version),
     wakeTimeoutMs: settings.readyTimeoutMs,
     asyncTaskTtlMs: settings.asyncTaskTtlMs,
