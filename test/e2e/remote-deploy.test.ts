@@ -8,6 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, RACETRACK_FROM_SOURCE, callJob, commitAll, git, makeSshKey, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 import { startGitHttpRemote, type GitHttpRemote } from '../git-http-remote.js';
+import { fetchRemote } from '../../src/build/remote/fetch-remote.js';
+import { checkRemoteUrl } from '../../src/build/remote/remote-url.js';
 
 const PASSWORD = 'glpat-remote-secret-7f3a9c21';
 const ADDER_PY = readFileSync(join(FIXTURES, 'adder', 'adder.py'), 'utf8');
@@ -220,6 +222,23 @@ describe('deploy from an external git remote', () => {
     } finally {
       await viaSsh.cleanup();
     }
+  });
+
+  test('an ssh remote is dialled at the address its name was checked at, and the host key is filed under the name', async () => {
+    // the carrier pushed by the test above; a name that resolves nowhere, as a rebound name resolves elsewhere
+    const key = makeSshKey(tempDir('rt-pin-key-'));
+    assert.equal((await server.ssh('keys add pin-fetcher', readFileSync(`${key}.pub`, 'utf8'))).code, 0);
+    const port = new URL(server.sshUrl('carrier')).port;
+    const cacheRepo = join(tempDir('rt-pin-cache-'), 'repo.git');
+    const fetchVia = (addresses: string[]) => fetchRemote({
+      cacheRepo, remote: checkRemoteUrl(`ssh://git@racetrack-pinned.invalid:${port}/carrier`), addresses,
+      branch: 'main', timeoutMs: 30_000, maxBytes: 10 * 1024 * 1024, sshKey: key,
+    });
+    const fetched = await fetchVia(['127.0.0.1']);
+    assert.match(fetched.commit, /^[0-9a-f]{40}$/);
+    assert.match(readFileSync(join(cacheRepo, 'known_hosts'), 'utf8'), new RegExp(`^\\[racetrack-pinned\\.invalid\\]:${port} ssh-`, 'm'));
+    // an address it was not checked at is never dialled in its place
+    await assert.rejects(fetchVia(['127.0.0.2']), /git\.remote: fetching ssh:\/\/git@racetrack-pinned\.invalid:\d+\/carrier \(branch main\) failed/);
   });
 
   test('a remote larger than the fetch bound is refused, many small objects as well as one big one', async () => {
