@@ -78,17 +78,24 @@ describe('the server and engine images (scripts/build-server-image.sh)', { skip 
     assert.match(version.stdout, /^Docker version/, version.stderr);
   });
 
-  test('the engine image fences before dockerd starts: by default every private, shared and link-local range, set twice the same', async () => {
+  test('the engine image fences before dockerd starts: by default every private, shared and link-local range and all of IPv6, set twice the same', async () => {
     // its own network namespace (--network none): the rules land there, not on this host
     const fenced = await run('docker', ['run', '--rm', '--cap-add', 'NET_ADMIN', '--network', 'none', '--entrypoint', 'sh', ENGINE_IMAGE, '-c',
-      'racetrack-fence-builds >/dev/null && racetrack-fence-builds && iptables -S RACETRACK-BUILDS && iptables -S DOCKER-USER']);
+      'racetrack-fence-builds >/dev/null && racetrack-fence-builds && iptables -S RACETRACK-BUILDS && iptables -S DOCKER-USER && echo v6 && ip6tables -S']);
     assert.equal(fenced.code, 0, fenced.stderr);
-    const rules = fenced.stdout.split('\n').filter((l) => l.startsWith('-A '));
+    const [v4, v6 = ''] = fenced.stdout.split('\nv6\n');
+    const rules = v4!.split('\n').filter((l) => l.startsWith('-A '));
     const rejected = (bridge: string) => rules.filter((r) => r.includes(`-i ${bridge} `) && r.includes('-j REJECT')).map((r) => r.split(' ')[3]);
     const ranges = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
     assert.deepEqual(rejected('docker0'), ranges, fenced.stdout);
     assert.deepEqual(rejected('br-+'), ranges, fenced.stdout);
     assert.deepEqual(rules.filter((r) => r.startsWith('-A DOCKER-USER')), ['-A DOCKER-USER -j RACETRACK-BUILDS'], 'one jump, however often it runs');
+    assert.deepEqual(v6.split('\n').filter((l) => l.startsWith('-A ')), [
+      '-A FORWARD -j DOCKER-USER',
+      '-A DOCKER-USER -j RACETRACK-BUILDS',
+      '-A RACETRACK-BUILDS -i docker0 -m conntrack --ctstate NEW -j REJECT --reject-with icmp6-adm-prohibited',
+      '-A RACETRACK-BUILDS -i br-+ -m conntrack --ctstate NEW -j REJECT --reject-with icmp6-adm-prohibited',
+    ], v6);
     const entrypoint = JSON.parse((await run('docker', ['image', 'inspect', '--format', '{{json .Config.Entrypoint}}', ENGINE_IMAGE])).stdout) as string[];
     assert.deepEqual(entrypoint, ['racetrack-engine']);
   });
@@ -100,36 +107,50 @@ describe('the server and engine images (scripts/build-server-image.sh)', { skip 
     assert.doesNotMatch(started.stdout, /Docker version/);
   });
 
-  test('a build step reaches no pod address once fenced, while allowed addresses, the outside and the engine\'s host stay reachable', async (t) => {
+  test('a build step reaches no pod address once fenced, over IPv4 or IPv6, while allowed addresses, the outside and the engine\'s host stay reachable', async (t) => {
     const net = await fakeClusterNetwork();
     t.after(net.remove);
+    // dockerd gives no IPv6 unless told to: a network that has it, as a build would use on an engine told to
+    const v6net = `rt-fence6-${process.pid}`;
+    const made = await run('docker', ['network', 'create', '--ipv6', '--subnet', 'fd00:213:78::/64', v6net]);
+    assert.equal(made.code, 0, made.stderr);
+    t.after(async () => void (await run('docker', ['network', 'rm', v6net])));
     const host = createServer((s) => s.end());
     await new Promise<void>((resolve) => host.listen(0, '0.0.0.0', resolve));
     t.after(() => host.close());
-    const targets = {
-      pod: `${net.pod}:${net.port}`, mirror: `${net.mirror}:${net.port}`, outside: `${net.outside}:${net.port}`,
-      engineHost: `${await bridgeGateway()}:${(host.address() as AddressInfo).port}`,
+    const targets: Record<string, [string, number]> = {
+      pod: [net.pod, net.port], mirror: [net.mirror, net.port], outside: [net.outside, net.port],
+      engineHost: [await bridgeGateway(), (host.address() as AddressInfo).port],
     };
     // a container on the engine's default bridge, as a build step runs: which of the targets it can open
-    const reach = async () => {
-      const probes = Object.entries(targets).map(([name, hp]) => `timeout 3 bash -c 'exec 3<>/dev/tcp/${hp.replace(':', '/')}' 2>/dev/null && echo ${name}=open || echo ${name}=closed`);
-      const r = await run('docker', ['run', '--rm', '--network', 'bridge', '--entrypoint', 'bash', ENGINE_IMAGE, '-c', probes.join('; ')]);
+    const probe = async (network: string, targets: Record<string, [string, number]>) => {
+      const probes = Object.entries(targets).map(([name, [host, port]]) => `timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' 2>/dev/null && echo ${name}=open || echo ${name}=closed`);
+      const r = await run('docker', ['run', '--rm', '--network', network, '--entrypoint', 'bash', ENGINE_IMAGE, '-c', probes.join('; ')]);
       assert.equal(r.code, 0, r.stderr);
       return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=')));
     };
+    const reach = async () => ({ ...(await probe('bridge', targets)), ...(await probe(v6net, { pod6: [net.pod6, net.port] })) });
     // the attack works without the fence: a build step opens a pod's port directly
-    assert.deepEqual(await reach(), { pod: 'open', mirror: 'open', outside: 'open', engineHost: 'open' });
+    assert.deepEqual(await reach(), { pod: 'open', mirror: 'open', outside: 'open', engineHost: 'open', pod6: 'open' });
     const chain = `RT-FENCE-TEST-${process.pid}`;
+    // the fence adds IPv6's DOCKER-USER and FORWARD's jump to it where they are missing: this host's are put back as found
+    const hadV6User = (await run('ip6tables', ['-w', '-S', 'FORWARD'])).stdout.includes('-j DOCKER-USER');
     t.after(async () => {
-      await run('iptables', ['-w', '-D', 'DOCKER-USER', '-j', chain]);
-      await run('iptables', ['-w', '-F', chain]);
-      await run('iptables', ['-w', '-X', chain]);
+      for (const tool of ['iptables', 'ip6tables']) {
+        await run(tool, ['-w', '-D', 'DOCKER-USER', '-j', chain]);
+        await run(tool, ['-w', '-F', chain]);
+        await run(tool, ['-w', '-X', chain]);
+      }
+      if (!hadV6User) {
+        await run('ip6tables', ['-w', '-D', 'FORWARD', '-j', 'DOCKER-USER']);
+        await run('ip6tables', ['-w', '-X', 'DOCKER-USER']);
+      }
     });
     const fence = await run('docker', ['run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
       '-e', `RACETRACK_ENGINE_FENCE_CHAIN=${chain}`, '-e', `RACETRACK_ENGINE_BLOCKED_CIDRS=${net.cidr}`, '-e', `RACETRACK_ENGINE_ALLOWED_CIDRS=${net.mirror}/32`,
       '--entrypoint', 'racetrack-fence-builds', ENGINE_IMAGE]);
     assert.equal(fence.code, 0, fence.stderr);
-    assert.deepEqual(await reach(), { pod: 'closed', mirror: 'open', outside: 'open', engineHost: 'open' });
+    assert.deepEqual(await reach(), { pod: 'closed', mirror: 'open', outside: 'open', engineHost: 'open', pod6: 'closed' });
   });
 
   test('SIGTERM stops the server cleanly, as a pod\'s termination does', async () => {
@@ -141,8 +162,9 @@ describe('the server and engine images (scripts/build-server-image.sh)', { skip 
 });
 
 /**
- * A network namespace on a veth from this host, standing for the cluster: a pod (10.213.77.2) and an in-cluster mirror
- * (10.213.77.3) in a private range, and an outside address (198.51.100.2), all with a listener on one port.
+ * A network namespace on a veth from this host, standing for the cluster: a pod (10.213.77.2, and fd00:213:77::2 for an
+ * IPv6 cluster) and an in-cluster mirror (10.213.77.3) in a private range, and an outside address (198.51.100.2), all
+ * with a listener on one port.
  */
 async function fakeClusterNetwork() {
   const ns = `rtfence${process.pid}`;
@@ -153,10 +175,13 @@ async function fakeClusterNetwork() {
     ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd],
     ['link', 'set', nsEnd, 'netns', ns],
     ['addr', 'add', '10.213.77.1/24', 'dev', hostEnd],
+    ['-6', 'addr', 'add', 'fd00:213:77::1/64', 'dev', hostEnd, 'nodad'],
     ['link', 'set', hostEnd, 'up'],
     ...['10.213.77.2/24', '10.213.77.3/24', '198.51.100.2/24'].map((a) => ['-n', ns, 'addr', 'add', a, 'dev', nsEnd]),
+    ['-n', ns, '-6', 'addr', 'add', 'fd00:213:77::2/64', 'dev', nsEnd, 'nodad'],
     ['-n', ns, 'link', 'set', nsEnd, 'up'],
     ['-n', ns, 'route', 'add', 'default', 'via', '10.213.77.1'],
+    ['-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd00:213:77::1'],
     ['route', 'add', '198.51.100.0/24', 'via', '10.213.77.2'],
   ];
   const remove = async () => {
@@ -173,12 +198,12 @@ async function fakeClusterNetwork() {
     }
   }
   listener = spawn('ip', ['netns', 'exec', ns, 'python3', '-c',
-    `import socket\ns = socket.create_server(('0.0.0.0', ${port}))\nprint('listening', flush=True)\nwhile True:\n    s.accept()[0].close()`]);
+    `import socket\ns = socket.create_server(('::', ${port}), family=socket.AF_INET6, dualstack_ipv6=True)\nprint('listening', flush=True)\nwhile True:\n    s.accept()[0].close()`]);
   await new Promise<void>((resolve, reject) => {
     listener!.stdout!.once('data', () => resolve());
     listener!.once('exit', (code) => reject(new Error(`the listener in ${ns} exited with ${code}`)));
   });
-  return { cidr: '10.213.77.0/24', pod: '10.213.77.2', mirror: '10.213.77.3', outside: '198.51.100.2', port, remove };
+  return { cidr: '10.213.77.0/24', pod: '10.213.77.2', pod6: 'fd00:213:77::2', mirror: '10.213.77.3', outside: '198.51.100.2', port, remove };
 }
 
 /** the host's address on the engine's default bridge, where a build step's container has its default route */
