@@ -17,7 +17,9 @@ import { CallActivity } from '../../src/jobs/index.js';
 import { CallRecorder } from '../../src/server/call-recorder.js';
 import { createHttpApp } from '../../src/server/http-app.js';
 import { noteCall } from '../../src/server/note-call.js';
+import { tuneGarbageCollection } from '../../src/server/tune-gc.js';
 
+tuneGarbageCollection(); // as the server does first
 const [upstream = '', token = ''] = process.argv.slice(2);
 const JOBS = 200;
 const VERSIONS_PER_JOB = 5;

@@ -30,6 +30,7 @@ import { loadServerKey } from './load-server-key.js';
 import type { Services } from '../services/services.js';
 import { CallRecorder } from './call-recorder.js';
 import { noteCall } from './note-call.js';
+import { tuneGarbageCollection } from './tune-gc.js';
 import { renderStateGauges } from './state-gauges.js';
 import { meteredDeployments } from './metered-deployments.js';
 import { PlatformMetrics } from '../core/platform-metrics.js';
@@ -48,6 +49,7 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: Settings): Promise<RunningServer> {
+  tuneGarbageCollection();
   // the data dir holds keys, tokens and every job's secrets: the server's uid alone may enter it
   for (const dir of ['', 'repos', 'builds', 'logs', 'cache']) mkdirSync(join(settings.dataDir, dir), { recursive: true, mode: 0o700 });
   chmodSync(settings.dataDir, 0o700);
