@@ -3,9 +3,9 @@
 // and 1,000 routed versions, and through the floor under /pub (a Node HTTP server handing each request
 // to undici with nothing else), which shows how much of the gap is the stack rather than the gateway.
 // Targets take turns for a few rounds, so noise from other work on the machine hits all of them alike. The two Node
-// proxies start afresh each round: a Node process's speed can differ from its twin's for its whole life (a gateway
-// keeping its calls in a Set ran 20% slower than one beside it, or not, from one start to the next), and one draw
-// should not decide the figure.
+// proxies start afresh each round: a Node process's speed can differ from its twin's for its whole life (before the
+// server turned V8's pretenuring off, src/server/tune-gc.ts, 3 to 5 gateways in 8 ran 35–45% slower than the rest),
+// and one draw should not decide the figure.
 // Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk; BENCH_SECONDS, BENCH_ROUNDS)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
