@@ -4,7 +4,7 @@
 // to undici with nothing else), which shows how much of the gap is the stack rather than the gateway.
 // Targets take turns for a few rounds, so noise from other work on the machine hits all of them alike. The two Node
 // proxies start afresh each round: a Node process's speed can differ from its twin's for its whole life (before the
-// server turned V8's pretenuring off, src/server/tune-gc.ts, 3 to 5 gateways in 8 ran 35–45% slower than the rest),
+// server turned V8's pretenuring off, src/server/tune-gc.ts, one gateway in three ran 35–45% slower than the rest),
 // and one draw should not decide the figure.
 // Run: node --import tsx bench/gateway.ts   (needs Debian's nginx and wrk; BENCH_SECONDS, BENCH_ROUNDS)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
