@@ -89,10 +89,6 @@ export class ProxyCall extends UpstreamCall {
     this.cancel();
   }
 
-  resumeUpstream(): void {
-    this.resume();
-  }
-
   #record(status: number): void {
     this.state.metrics.observe(status, (performance.now() - this.#started) / 1000);
   }
@@ -103,5 +99,5 @@ function abortOnClientClose(this: Tracked): void {
 }
 
 function resumeUpstream(this: Tracked): void {
-  this[kCall]?.resumeUpstream();
+  this[kCall]?.resume();
 }

@@ -108,8 +108,11 @@ export abstract class UpstreamCall implements Dispatcher.DispatchHandlers, Watch
     if (client) this.upstream.release(client);
   }
 
-  /** Lets the job go on with an answer that `onResponse` or `onBody` paused; a no-op once the call is over. */
-  protected resume(): void {
+  /**
+   * Lets the job go on with an answer that `onResponse` or `onBody` paused. A no-op once the call is over: the
+   * job's connection may already carry someone else's call.
+   */
+  resume(): void {
     if (this.finished || !this.held) return;
     this.held = false;
     this.lastTick = this.#deadlines!.tick;
