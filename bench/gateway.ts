@@ -96,6 +96,11 @@ try {
   console.log(`floor (Node HTTP server + undici dispatch, no gateway work): ${pct(floor.rps / nginx.rps)} of nginx's req/s, p99 ${times(floor.p99 / nginx.p99)}, ` +
     `${floor.cpuUs.toFixed(1)} µs/request; pub's own work adds ${(pub.cpuUs - floor.cpuUs).toFixed(1)} µs/request`);
   // what the gateway's CPU per request is made of: a Node HTTP server (the direct job's own cost) and undici's client
+  // A proxy whose event loop is busy all the time serves 1 / (CPU per request): then only less work per request raises
+  // its req/s, and this is the CPU per request that pub's share of nginx's req/s allows.
+  const busy = (r: Result): string => pct((r.rps * r.cpuUs) / 1e6);
+  console.log(`one core's busy share: nginx ${busy(nginx)}, floor ${busy(floor)}, pub ${busy(pub)}; ` +
+    `50% of nginx's req/s needs pub within ${(1e6 / (0.5 * nginx.rps)).toFixed(1)} µs of CPU per request`);
   const alone = JSON.parse((await run(process.execPath, ['--import', 'tsx', join(here, 'gateway/undici-alone.ts'), String(upstreamPort), String(perRound)])).stdout) as { rps: number; cpuUs: number };
   console.log(`parts of the floor: a Node HTTP server ${direct.cpuUs.toFixed(1)} µs/request (the direct job), undici Client.dispatch alone ${alone.cpuUs.toFixed(1)} µs/request (${alone.rps.toFixed(0)} req/s)`);
 } finally {

@@ -441,8 +441,9 @@ test('large bodies pass whole both ways', async () => {
   assert.equal(down.body.length, 32 * 64 * 1024);
 });
 
-test('a client that goes away mid-answer closes the call to the job', async () => {
+test('a client that goes away mid-answer closes the call to the job, and the call is over once', async () => {
   endlessClosed = false;
+  calls.length = 0;
   const { hostname, port } = new URL(base);
   await new Promise<void>((resolve, reject) => {
     const req = http.get({ hostname, port, path: '/pub/job/echo/1.0.0/endless', headers: auth, agent: false }, (res) => {
@@ -456,6 +457,7 @@ test('a client that goes away mid-answer closes the call to the job', async () =
   });
   for (let i = 0; i < 100 && !endlessClosed; i++) await sleep(10);
   assert.equal(endlessClosed, true);
+  assert.deepEqual(calls, ['echo@1.0.0', 'echo@1.0.0 over']);
 });
 
 test('round-robin across replicas, and failover when one is dead', async () => {

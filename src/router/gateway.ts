@@ -117,8 +117,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
           return void serveStaticSite(req, res, call, started).catch((err) => failed(res, err));
         }
         if (scanned.framing.kind === 'unsupported') return refuseCoding(res, call, scanned.framing.coding, started);
-        whenOver(res, onCall?.(call.state.route.name, call.state.route.version, call.state.key));
-        new ProxyCall(req, res, call, scanned.framing, started).start();
+        new ProxyCall(req, res, call, scanned.framing, started).start(onCall?.(call.state.route.name, call.state.route.version, call.state.key));
       } else if (url.startsWith(ASYNC_NEW)) {
         if (req.method !== 'POST') return sendJson(res, 405, errorBody('async calls are made with POST'), ['allow', 'POST']);
         const scanned = scanRequestHeaders(req.rawHeaders);
