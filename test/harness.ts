@@ -57,13 +57,16 @@ export interface TestServerOptions {
   keyPath?: string;
   /** node arguments that run the binary; default RACETRACK_FROM_SOURCE */
   binary?: string[];
+  /** a command the server runs under, e.g. `['unshare', '-r']` */
+  wrapper?: string[];
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir('rt-data-');
   const token = opts.token ?? `rt_test_${randomBytes(16).toString('hex')}`;
   const keyPath = opts.keyPath ?? makeSshKey(dataDir, 'admin_key');
-  const proc = spawn(process.execPath, [...(opts.binary ?? RACETRACK_FROM_SOURCE), 'serve'], {
+  const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.binary ?? RACETRACK_FROM_SOURCE), 'serve'];
+  const proc = spawn(command!, args, {
     env: {
       ...process.env,
       RACETRACK_DATA_DIR: dataDir,

@@ -10,6 +10,7 @@ import { parsePublicKey } from './parse-public-key.js';
 import { hashPassword } from './password.js';
 import { RateLimit } from './rate-limit.js';
 import { isValidJobName } from '../manifest/index.js';
+import { clientKey } from '../core/client-key.js';
 import { escapeControlChars, hasControlChars } from '../core/escape-control-chars.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -18,7 +19,7 @@ const MAX_NAME = 100;
 const MIN_PASSWORD = 8;
 /** scrypt takes any length; a bound keeps one request's hashing cost fixed */
 const MAX_PASSWORD = 1024;
-/** registrations accepted per client address per hour */
+/** registrations accepted per client (an IPv4 address or an IPv6 /64) per hour */
 const REGISTRATIONS_PER_ADDRESS = 10;
 
 /** An email is an identifier: no control or invisible characters, ever; the error shows what was given, escaped. */
@@ -116,7 +117,7 @@ export class AccessService {
   async register(email: string, password: string, opts: { active: boolean; address: string }): Promise<string> {
     const e = parseEmail(email);
     if (!password) throw new BadRequestError('password: must not be empty');
-    this.registrations.take(opts.address);
+    this.registrations.take(clientKey(opts.address));
     const outcome = this.auth.register(e, await hashPassword(password), { active: opts.active, from: opts.address });
     const detail = {
       created: opts.active ? 'new, active' : 'new, inactive until an admin activates it',

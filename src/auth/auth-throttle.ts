@@ -1,8 +1,9 @@
-// A real limit on guessing credentials: each client address has a budget of failed authentications over a
-// window. Once it is spent, every attempt from that address is refused fast with 429 until the window has
+// A real limit on guessing credentials: each client (an IPv4 address or an IPv6 /64: clientKey) has a budget of failed
+// authentications over a window. Once it is spent, every attempt from that client is refused fast with 429 until the window has
 // passed — a right credential too, and attempts already in flight when it ran out — so parallel guesses gain
 // nothing and a success does not buy more. Used by ssh, git over HTTP and the API (tokens and password login).
 import type { AuditLog } from '../audit/index.js';
+import { clientKey } from '../core/client-key.js';
 import { RtError, TooManyRequestsError } from '../core/errors.js';
 
 export interface ThrottleLimits {
@@ -35,14 +36,14 @@ export class AuthThrottle {
 
   /** Seconds until `address` may try again; 0 when it may (ssh asks before it even looks at a key). */
   blockedFor(address: string): number {
-    const ms = this.state(address).blockedUntil - this.now();
+    const ms = this.state(clientKey(address)).blockedUntil - this.now();
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }
 
   /** Refuses (TooManyRequestsError) while `address` may not try. */
   check(address: string): void {
     const wait = this.blockedFor(address);
-    if (wait > 0) throw this.refusal(address, wait);
+    if (wait > 0) throw this.refusal(clientKey(address), wait);
   }
 
   /**
@@ -51,9 +52,9 @@ export class AuthThrottle {
    * budget ran out while it was being checked. Works for a synchronous check and for a Promise.
    */
   attempt<T>(address: string, channel: string, verify: () => T): T {
-    const s = this.state(address);
+    const s = this.state(clientKey(address));
     this.check(address);
-    if (s.failures.length + s.inFlight >= this.limits.budget) throw this.refusal(address, IN_FLIGHT_RETRY_S);
+    if (s.failures.length + s.inFlight >= this.limits.budget) throw this.refusal(clientKey(address), IN_FLIGHT_RETRY_S);
     s.inFlight++;
     const settle = (error?: unknown): void => {
       s.inFlight--;
@@ -83,21 +84,23 @@ export class AuthThrottle {
   /** Counts one failure of `address` over `channel` (audited, without the credential); the last of the budget blocks it. */
   fail(address: string, channel: string): void {
     if (this.blockedFor(address) > 0) return; // already refused; the block was audited once
-    const s = this.state(address);
+    const client = clientKey(address);
+    const s = this.state(client);
     s.failures.push(this.now());
     const minutes = Math.round(this.limits.windowMs / 60_000);
-    this.audit.record(`address:${address}`, 'auth.failed', { ok: false, detail: `${channel}: failure ${s.failures.length} of ${this.limits.budget} allowed in ${minutes} min` });
+    this.audit.record(`address:${client}`, 'auth.failed', { ok: false, detail: `${channel}: failure ${s.failures.length} of ${this.limits.budget} allowed in ${minutes} min` });
     if (s.failures.length < this.limits.budget) return;
     s.blockedUntil = this.now() + this.limits.windowMs;
     s.failures = [];
-    this.audit.record(`address:${address}`, 'auth.blocked', { ok: false, detail: `${channel}: every attempt from this address is refused for ${minutes} min` });
+    this.audit.record(`address:${client}`, 'auth.blocked', { ok: false, detail: `${channel}: every attempt from this address is refused for ${minutes} min` });
   }
 
-  private state(address: string): AddressState {
-    let s = this.addresses.get(address);
+  /** `client` is a clientKey. */
+  private state(client: string): AddressState {
+    let s = this.addresses.get(client);
     if (!s) {
       if (this.addresses.size >= MAX_TRACKED_ADDRESSES) this.forgetIdle();
-      this.addresses.set(address, (s = { failures: [], inFlight: 0, blockedUntil: 0 }));
+      this.addresses.set(client, (s = { failures: [], inFlight: 0, blockedUntil: 0 }));
     }
     const since = this.now() - this.limits.windowMs;
     while (s.failures.length && s.failures[0]! <= since) s.failures.shift();

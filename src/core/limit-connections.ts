@@ -1,6 +1,7 @@
-// Caps a listener's open connections overall and per client address, so one client cannot take every
-// socket the process has. A connection over a cap is closed at once, before a byte of it is read.
+// Caps a listener's open connections overall and per client (an IPv4 address or an IPv6 /64: clientKey), so one
+// client cannot take every socket the process has. A connection over a cap is closed at once, before a byte of it is read.
 import type { Server, Socket } from 'node:net';
+import { clientKey } from './client-key.js';
 import { logger } from './log.js';
 
 const log = logger('rt:server');
@@ -16,7 +17,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits, what:
   const open = new Map<string, number>();
   let warned = 0;
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '?';
+    const address = clientKey(socket.remoteAddress);
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.perAddress) {
       // at most one line a minute: a flood must not flood the log too

@@ -3,6 +3,7 @@
 // and what a caller keeps stored is bounded by its quota.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientKey } from '../core/client-key.js';
 import { logger } from '../core/log.js';
 import { readBoundedBody } from '../core/read-bounded-body.js';
 import { AsyncQuota, type QuotaRefusal } from './async-quota.js';
@@ -41,8 +42,8 @@ export class AsyncCalls {
     const declared = framing.kind === 'length' ? framing.length : 0;
     if (declared > this.o.maxBodyBytes) return this.#tooLarge(res, call);
     const id = randomUUID();
-    // Auth on: async calls always have a caller. Auth off: the client's address stands for it.
-    const owner = call.caller ? `${call.caller.kind}:${call.caller.name}` : `address:${req.socket.remoteAddress ?? ''}`;
+    // Auth on: async calls always have a caller. Auth off: the client's address (its /64 for IPv6) stands for it.
+    const owner = call.caller ? `${call.caller.kind}:${call.caller.name}` : `address:${clientKey(req.socket.remoteAddress)}`;
     const refused = this.#quota.reserve(owner, id, declared);
     if (refused) return this.#overQuota(res, call, refused);
     let stored = false;

@@ -292,6 +292,19 @@ describe('local sandbox: a failed start-time check, and RACETRACK_LOCAL_SANDBOX=
     }
   });
 
+  test('root in a user namespace that maps no other uid (a rootless container): the server starts, a local deploy names the cause', async () => {
+    // before: the start-time check's chown to the first sandbox uid threw EINVAL and the server did not start
+    const server = await startTestServer({ wrapper: ['unshare', '-r'] });
+    try {
+      assert.equal((await callJob(server, '/health', { token: null })).status, 200);
+      const r = await pushSsh(server, await makeJobRepo(whoami), 'whoami');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /local sandbox unavailable: uid \d+ cannot own files here \(EINVAL: this user namespace does not map it\); fix: .*RACETRACK_LOCAL_SANDBOX_UIDS/);
+    } finally {
+      await server.cleanup();
+    }
+  });
+
   test('off: jobs run unconfined as before, and the server and every deploy say so', async () => {
     const server = await startTestServer({ env: { RACETRACK_LOCAL_SANDBOX: 'off' } });
     try {

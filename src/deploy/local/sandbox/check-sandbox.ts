@@ -39,7 +39,15 @@ export async function checkSandbox(trial: { uid: number; gid: number }): Promise
   try {
     const job = join(dir, 'job');
     mkdirSync(job);
-    if (privileged) chownTree(job, trial.uid, trial.gid);
+    if (privileged) {
+      // root in a user namespace that maps no other uid (`unshare -r`, a rootless container) cannot hand files over
+      try {
+        chownTree(job, trial.uid, trial.gid);
+      } catch (e) {
+        return fail(`uid ${trial.uid} cannot own files here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: this user namespace does not map it)`,
+          'run the server where RACETRACK_LOCAL_SANDBOX_UIDS are mapped, or set that range to uids it maps');
+      }
+    }
     const spec: SandboxSpec = { ...trial, mounts: [{ path: job, writable: true }], cwd: job, outboundPorts: [], cmd: '/bin/sh', args: ['-c', 'echo ok > written'] };
     // a busy kernel can refuse one namespace setup (bwrap: "loopback: Failed RTM_NEWADDR"): a cause that stays is tried thrice
     let failure: string | undefined;

@@ -1,0 +1,71 @@
+// An attacker who owns an IPv6 /64 (what one host is given) against a real server's per-client limits, each
+// connection from a fresh address of that /64. Runs inside `unshare -rn` (a private user and network namespace: no
+// root needed, nothing on the host touched), where it gives the loopback 40 addresses of one /64 and one of the next
+// /64, starts the server on `::` and prints one JSON line of what each attempt got. test/e2e/ipv6-clients.test.ts
+// reads it.
+import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { startTestServer } from './harness.js';
+
+const inPrefix = (i: number): string => `fd00:7c::${(i + 1).toString(16)}`;
+const NEXT_PREFIX = 'fd00:7c:0:1::1';
+const ADDRESSES = 40;
+/** connections per client */
+const CAP = 4;
+
+execFileSync('ip', ['-batch', '-'], {
+  input: ['link set lo up', ...[...Array.from({ length: ADDRESSES }, (_, i) => inPrefix(i)), NEXT_PREFIX].map((a) => `addr add ${a}/128 dev lo nodad`)].join('\n'),
+});
+const server = await startTestServer({ env: { RACETRACK_BIND: '::', RACETRACK_MAX_CONNECTIONS_PER_ADDRESS: String(CAP) } });
+const port = Number(new URL(server.httpUrl).port);
+const target = inPrefix(0);
+
+/** A kept-alive connection from `from` that asked for /health: 'answered' or 'closed' (unanswered). */
+function healthFrom(from: string): Promise<{ outcome: 'answered' | 'closed'; socket: Socket }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: target, port, localAddress: from }, () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.on('error', () => {});
+    socket.once('data', () => resolve({ outcome: 'answered', socket }));
+    socket.once('close', () => resolve({ outcome: 'closed', socket }));
+  });
+}
+
+/** One API request from `from`: its status. */
+function apiFrom(from: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: target, port, localAddress: from, method, path: `/lifecycle/api/v1${path}`, headers: { 'content-type': 'application/json', ...headers }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+try {
+  // connection cap: CAP connections from CAP addresses of the /64, then one more from another of its addresses
+  const held = await Promise.all(Array.from({ length: CAP }, (_, i) => healthFrom(inPrefix(i))));
+  const overCap = await healthFrom(inPrefix(CAP));
+  const nextPrefix = await healthFrom(NEXT_PREFIX);
+  for (const c of [...held, overCap, nextPrefix]) c.socket.destroy();
+
+  // failed-auth budget (20 per 10 min): each wrong token from a fresh address, then the right one from yet another
+  let a = CAP + 1;
+  const wrongToken: number[] = [];
+  for (let i = 0; i < 20; i++) wrongToken.push(await apiFrom(inPrefix(a++), 'GET', '/job', { 'x-racetrack-auth': `rt_wrong_${i}` }));
+  const rightTokenAfter = await apiFrom(inPrefix(a++), 'GET', '/job', { 'x-racetrack-auth': server.token });
+  const rightTokenNextPrefix = await apiFrom(NEXT_PREFIX, 'GET', '/job', { 'x-racetrack-auth': server.token });
+
+  // registrations (10 an hour per client): one per fresh address
+  const registrations: number[] = [];
+  for (let i = 0; i < 11; i++) registrations.push(await apiFrom(inPrefix(a++), 'POST', '/users/register', {}, { username: `squat${i}@example.com`, password: 'password1' }));
+  const registrationNextPrefix = await apiFrom(NEXT_PREFIX, 'POST', '/users/register', {}, { username: 'next@example.com', password: 'password1' });
+
+  console.log(JSON.stringify({
+    held: held.map((c) => c.outcome), overCap: overCap.outcome, nextPrefix: nextPrefix.outcome,
+    wrongToken, rightTokenAfter, rightTokenNextPrefix, registrations, registrationNextPrefix,
+  }));
+} finally {
+  await server.cleanup();
+}
