@@ -8,3 +8,4 @@ export { deployFromArchive, type ArchiveDeployRequest, type ArchiveDeployDeps } 
 export { ImageBuilder } from './image-builder/index.js';
 export { deployFromRemote, type RemoteDeployRequest, type RemoteDeployDeps } from './deploy-from-remote.js';
 export type { GitCredentials } from './remote/fetch-remote.js';
+export { denyAlso } from './remote/remote-address.js';

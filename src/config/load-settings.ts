@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/parse-duration.js';
 import { TARGET_NAME } from '../core/target-name.js';
-import { DEFAULT_DENIED_NETWORKS, parseDeniedNetworks, type DeniedNetworks } from '../build/remote/remote-address.js';
+import { DEFAULT_DENIED_NETWORKS, denyAlso, ownAddresses, parseDeniedNetworks, type DeniedNetworks } from '../build/remote/remote-address.js';
 
 export interface Settings {
   /**
@@ -178,7 +178,7 @@ export function loadSettings(flags: Partial<Record<SettingName, string>> = {}, e
     keepDeployLogs: int('keepDeployLogs', raw('keepDeployLogs') ?? '20'),
     fetchTimeoutMs: int('fetchTimeoutMs', raw('fetchTimeoutMs') ?? String(5 * 60_000), 1),
     remoteSshKey: raw('remoteSshKey') || undefined,
-    remoteDeniedNetworks: parseDeniedNetworks(flagName('remoteDeniedNetworks'), raw('remoteDeniedNetworks') ?? DEFAULT_DENIED_NETWORKS),
+    remoteDeniedNetworks: remoteDeniedNetworks(flagName('remoteDeniedNetworks'), raw('remoteDeniedNetworks')),
     sessionIdleMs: int('sessionIdleMs', raw('sessionIdleMs') ?? String(8 * 3600_000), 1000),
   };
   return settings;
@@ -229,4 +229,11 @@ function uidRange(name: SettingName, v: string): { first: number; last: number }
 function targetName(name: SettingName, v: string): string {
   if (TARGET_NAME.test(v)) return v;
   throw new UsageError(`${flagName(name)}: "${v}" is not a target name (such as local, docker, kubernetes)`);
+}
+
+/** The setting, or by default loopback, metadata services and every address of this host (its LAN address too). */
+function remoteDeniedNetworks(flag: string, configured: string | undefined): DeniedNetworks {
+  const denied = parseDeniedNetworks(flag, configured ?? DEFAULT_DENIED_NETWORKS);
+  if (configured === undefined) denyAlso(denied, ownAddresses(), 'this host\'s own addresses');
+  return denied;
 }

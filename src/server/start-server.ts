@@ -14,7 +14,7 @@ import { TargetRegistry, LocalSandbox, LocalTarget } from '../deploy/index.js';
 import { DockerEngine, DockerTarget, dockerAvailable } from '../deploy/docker/index.js';
 import { KubernetesTarget, kubernetesSettings } from '../deploy/kubernetes/index.js';
 import { JobsService, followLifecycle } from '../jobs/index.js';
-import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, deployFromArchive, deployFromRemote } from '../build/index.js';
+import { DeployPipeline, DeploysService, ImageBuilder, PushDeployer, denyAlso, deployFromArchive, deployFromRemote } from '../build/index.js';
 import { loadManifest } from '../manifest/index.js';
 import { RACETRACK_VERSION } from '../core/version.js';
 import { BUILT_IN_PLUGINS, JobTypeRegistry, checkJobTypeModule } from '../jobtypes/index.js';
@@ -96,7 +96,10 @@ export async function startServer(settings: Settings): Promise<RunningServer> {
   if (await dockerAvailable()) {
     const engine = new DockerEngine(settings.dataDir);
     images = new ImageBuilder(engine, settings.dockerImageRetention);
-    await sandbox.fenceOff(await engine.bridgeSubnets(), 'Docker containers');
+    const bridges = await engine.bridgeSubnets();
+    await sandbox.fenceOff(bridges, 'Docker containers');
+    // a remote deploy's git must not reach a job's container either, whatever the setting allows
+    denyAlso(settings.remoteDeniedNetworks, bridges.map((b) => b.subnet), 'the Docker networks of jobs');
     targets.register(new DockerTarget({
       dataDir: settings.dataDir,
       engine,

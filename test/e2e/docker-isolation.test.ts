@@ -187,6 +187,19 @@ describe('docker isolation, attacked from inside a job', () => {
     await expectConnect('adder', hostAddress(), (outside.address() as { port: number }).port, true);
   });
 
+  test('a remote deploy cannot send the server\'s git to a job\'s container (it would reach the job without a token)', { skip }, async () => {
+    const b = await containerOf('ad-der');
+    const ip = b.NetworkSettings.Networks[JOB_NETWORK]!.IPAddress;
+    const res = await fetch(`${server.httpUrl}/lifecycle/api/v1/deploy`, {
+      method: 'POST', headers: { 'x-racetrack-auth': server.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ manifest: { name: 'ssrf', jobtype: 'python3', git: { remote: `http://${ip}:7000/api/v1/perform?x=` }, jobtype_extra: { entrypoint_path: 'j.py' } } }),
+    });
+    const body = (await res.json()) as { error: string; details?: string[] };
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.equal(body.error, `git.remote: ${ip} is an address remote deploys may not reach`);
+    assert.match(body.details?.join('\n') ?? '', /^the Docker networks of jobs: .*\//m);
+  });
+
   test('a local job reaches no docker job\'s container either: only the outside and the gateway', { skip }, async () => {
     const local = await makeJobRepo({
       'job.yaml': 'name: local-probe\nowner_email: sample@example.com\njobtype: python3\nversion: 0.0.1\njobtype_extra:\n  entrypoint_path: probe.py\n  entrypoint_class: Probe\n',

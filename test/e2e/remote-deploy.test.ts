@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, RACETRACK_FROM_SOURCE, callJob, commitAll, git, makeSshKey, pushSsh, run, startTestServer, tempDir, writeFile, type TestServer } from '../harness.js';
 import { startGitHttpRemote, type GitHttpRemote } from '../git-http-remote.js';
@@ -153,17 +154,21 @@ describe('deploy from an external git remote', () => {
     assert.match(plain.json.error, /^git_credentials: not sent over plain http to git\.example\.com/);
   });
 
-  test('by default git.remote may not point at the server\'s loopback or a metadata service, by address or by name', async () => {
+  test('by default git.remote may not point at the server\'s loopback, its own LAN address or a metadata service, by address or by name', async () => {
     const strict = await startTestServer();
     try {
       const seen = remote.requests.length;
       const port = new URL(remote.url).port;
+      const lan = Object.values(networkInterfaces()).flatMap((list) => list ?? []).find((a) => !a.internal && a.family === 'IPv4')?.address;
+      assert.ok(lan, 'this host has an IPv4 address besides loopback');
       const cases: [string, RegExp][] = [
         [`${remote.url}/public/adder.git`, /^git\.remote: 127\.0\.0\.1 is an address remote deploys may not reach$/],
         [`http://localhost:${port}/public/adder.git`, /^git\.remote: localhost is at (127\.0\.0\.1|::1), an address remote deploys may not reach$/],
         [`http://[::ffff:127.0.0.1]:${port}/public/adder.git`, /may not reach$/],
         ['http://169.254.169.254/latest/meta-data/iam.git', /^git\.remote: 169\.254\.169\.254 is an address remote deploys may not reach$/],
         [`ssh://git@127.0.0.1:${new URL(strict.httpUrl).port}/adder.git`, /may not reach$/],
+        // the host by another of its addresses: whatever listens on all of them answers there too
+        [`http://${lan}:${port}/public/adder.git`, new RegExp(`^git\\.remote: ${lan.replaceAll('.', '\\.')} is an address remote deploys may not reach$`)],
       ];
       for (const [url, expected] of cases) {
         const res = await fetch(`${strict.httpUrl}/lifecycle/api/v1/deploy`, {
@@ -173,7 +178,7 @@ describe('deploy from an external git remote', () => {
         const body = (await res.json()) as { error: string; details?: string[] };
         assert.equal(res.status, 400, url);
         assert.match(body.error, expected, url);
-        assert.match(body.details?.join('\n') ?? '', /RACETRACK_REMOTE_DENIED_NETWORKS: 127\.0\.0\.0\/8/, url);
+        assert.match(body.details?.join('\n') ?? '', /RACETRACK_REMOTE_DENIED_NETWORKS: 127\.0\.0\.0\/8.*\nthis host's own addresses: /s, url);
       }
       assert.equal(remote.requests.length, seen, 'git never connected');
     } finally {

@@ -5,15 +5,21 @@
 // name server (DNS rebinding) cannot send git elsewhere.
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { BadRequestError, UsageError } from '../../core/errors.js';
 
-/** loopback, "this network" and link-local (where metadata services answer): never a git server of a tenant's */
+/**
+ * loopback, "this network" and link-local (where metadata services answer): never a git server of a tenant's. With
+ * this default the host's own addresses are denied too (load-settings.ts).
+ */
 export const DEFAULT_DENIED_NETWORKS = '127.0.0.0/8 0.0.0.0/8 169.254.0.0/16 ::1/128 fe80::/10';
 
 export interface DeniedNetworks {
   list: BlockList;
   /** as configured, for messages */
   text: string;
+  /** what the server denies besides the setting (denyAlso), a line each, for messages */
+  added: string[];
 }
 
 /** Parses RACETRACK_REMOTE_DENIED_NETWORKS: CIDRs separated by spaces or commas; empty denies nothing. */
@@ -29,7 +35,27 @@ export function parseDeniedNetworks(setting: string, raw: string): DeniedNetwork
     }
     list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }
-  return { list, text: cidrs.join(' ') };
+  return { list, text: cidrs.join(' '), added: [] };
+}
+
+/**
+ * Denies these networks or addresses too (`what` names them in refusals): what the server learns at start, such as
+ * the Docker networks its jobs' containers are on, where git would reach a job without the gateway or its token.
+ */
+export function denyAlso(denied: DeniedNetworks, cidrs: string[], what: string): void {
+  const added = cidrs.filter((cidr) => {
+    const [address = '', bits] = cidr.split('/');
+    const family = isIP(address);
+    if (!family) return false;
+    denied.list.addSubnet(address, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), family === 4 ? 'ipv4' : 'ipv6');
+    return true;
+  });
+  if (added.length) denied.added.push(`${what}: ${added.join(' ')}`);
+}
+
+/** Every address of this host's interfaces: a remote there is the server's own host, as loopback is. */
+export function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
 /**
@@ -49,6 +75,7 @@ export async function checkedRemoteAddresses(host: string, denied: DeniedNetwork
     if (denied.list.check(address, f === 6 ? 'ipv6' : 'ipv4')) {
       throw new BadRequestError(`git.remote: ${host} is ${address === host ? 'an address' : `at ${address}, an address`} remote deploys may not reach`, [
         `RACETRACK_REMOTE_DENIED_NETWORKS: ${denied.text}`,
+        ...denied.added,
       ]);
     }
   }
