@@ -1,8 +1,10 @@
 // Every ssh command through the real OpenSSH client, with its exit codes and error paths.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { callJob, makeJobRepo, makeSshKey, pushSsh, run, sshArgs, startTestServer, tempDir, type TestServer } from '../harness.js';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { callJob, makeJobRepo, makeSshKey, pushSsh, run, sshArgs, startTestServer, tempDir, waitFor, type TestServer } from '../harness.js';
 
 describe('ssh commands', () => {
   let server: TestServer;
@@ -173,6 +175,42 @@ describe('ssh commands', () => {
     for (const a of ['deploy', 'grant', 'revoke', 'token.create', 'token.revoke', 'esc.create', 'secret.set', 'job.redeploy']) assert.ok(actions.has(a), a);
   });
 
+  test('a key opens no tunnel: -L to a job\'s own port, -W, -R and the sftp subsystem are refused', async () => {
+    const info = await server.ssh('jobs info adder --json');
+    const [upstream] = (JSON.parse(info.stdout) as { upstreams: string[] }).upstreams;
+    const [host, port] = upstream!.split(':') as [string, string];
+    // -W: the client's stdio straight to the job's port, past the gateway and its token
+    const w = await run('ssh', [...sshArgs(server.keyPath, server.sshPort), '-W', `${host}:${port}`, 'git@127.0.0.1'], { input: 'POST /api/v1/perform HTTP/1.1\r\n\r\n' });
+    assert.equal(w.code, 255);
+    assert.match(w.stderr, /administratively prohibited|stdio forwarding failed/);
+    assert.doesNotMatch(w.stdout, /HTTP\/1/);
+    // -L: a local port forwarded there; the connection through it is closed before any byte of the job's
+    const local = await freePort();
+    const tunnel = spawn('ssh', [...sshArgs(server.keyPath, server.sshPort), '-N', '-L', `${local}:${host}:${port}`, 'git@127.0.0.1'], { stdio: 'ignore' });
+    try {
+      const answer = await waitFor('the -L tunnel to listen', async () => {
+        const got = await new Promise<string | undefined>((resolve) => {
+          const s = connect(local, '127.0.0.1', () => s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+          let data = '';
+          s.on('data', (b: Buffer) => (data += b.toString()));
+          s.on('error', () => resolve(undefined)); // not listening yet
+          s.on('close', (hadError) => resolve(hadError && !data ? undefined : data));
+        });
+        return got;
+      });
+      assert.equal(answer, '', 'nothing of the job came through');
+    } finally {
+      tunnel.kill();
+    }
+    // -R: a port on the server's side forwarded back to the client
+    const r = await run('ssh', [...sshArgs(server.keyPath, server.sshPort), '-N', '-o', 'ExitOnForwardFailure=yes', '-R', '0:127.0.0.1:9', 'git@127.0.0.1']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /remote port forwarding failed/);
+    const sftp = await run('ssh', [...sshArgs(server.keyPath, server.sshPort), '-s', 'git@127.0.0.1', 'sftp'], { input: '' });
+    assert.equal(sftp.code, 255);
+    assert.match(sftp.stderr, /subsystem request failed/);
+  });
+
   test('jobs delete removes the version and its route at once', async () => {
     const d = await server.ssh('jobs delete adder 0.0.2');
     assert.equal(d.code, 0, d.stderr);
@@ -181,3 +219,12 @@ describe('ssh commands', () => {
     assert.equal((await server.ssh('jobs delete adder')).code, 2);
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
