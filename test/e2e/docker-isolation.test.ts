@@ -37,6 +37,7 @@ class Probe:
             except OSError as e:
                 setuid = e.strerror
             return {'uid': os.getuid(), 'euid': os.geteuid(), 'CapEff': status['CapEff'].strip(),
+                    'oom_score_adj': open('/proc/self/oom_score_adj').read().strip(),
                     'CapBnd': status['CapBnd'].strip(), 'NoNewPrivs': status['NoNewPrivs'].strip(), 'setuid0': setuid}
         if action == 'connect':
             try:
@@ -135,7 +136,7 @@ describe('docker isolation, attacked from inside a job', () => {
     }
   });
 
-  test('a job\'s process is not root, has no capabilities, cannot gain any and cannot become root', { skip }, async () => {
+  test('a job\'s process is not root, has no capabilities, cannot gain any, cannot become root, and dies first when memory runs out', { skip }, async () => {
     for (const name of NAMES) {
       const r = await probe(name, { action: 'whoami' });
       assert.equal(r.status, 200, r.text);
@@ -146,6 +147,7 @@ describe('docker isolation, attacked from inside a job', () => {
       assert.match(String(me.CapBnd), /^0+$/);
       assert.equal(me.NoNewPrivs, '1');
       assert.equal(me.setuid0, 'Operation not permitted');
+      assert.equal(me.oom_score_adj, '1000', 'the OOM killer takes the job before the server');
     }
   });
 

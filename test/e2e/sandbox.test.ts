@@ -66,6 +66,7 @@ class Attacker:
     def perform(self, files: list, dirs: list, pids: list, loopback_ports: list, outbound: list):
         return {
             'uid': os.getuid(),
+            'oom_score_adj': open('/proc/self/oom_score_adj').read().strip(),
             'env': dict(os.environ),
             'files': {p: attempt(lambda p=p: read(p)) for p in files},
             'dirs': {d: attempt(lambda d=d: os.listdir(d)) for d in dirs},
@@ -99,7 +100,8 @@ function prober(dataDir: string, internalPort: number): Record<string, string> {
     '    import socket',
     "    socket.create_connection(('127.0.0.1', port), timeout=3).close()",
     "reads = {p: attempt(lambda p=p: open(p, 'rb').read()) for p in paths}",
-    `print('PROBE ' + json.dumps({'env': dict(os.environ), 'reads': reads, 'internal': attempt(lambda: connect(${internalPort})), 'uid': os.getuid()}))`,
+    "oom = open('/proc/self/oom_score_adj').read().strip()",
+    `print('PROBE ' + json.dumps({'env': dict(os.environ), 'reads': reads, 'internal': attempt(lambda: connect(${internalPort})), 'uid': os.getuid(), 'oom': oom}))`,
     "raise SystemExit('probe done')",
   ].join('\n');
   return {
@@ -135,6 +137,7 @@ function findFolderHolding(root: string, file: string): string {
 
 interface Report {
   uid: number;
+  oom_score_adj: string;
   env: Record<string, string>;
   files: Record<string, string>;
   dirs: Record<string, string>;
@@ -236,6 +239,11 @@ describe('local sandbox: a job cannot reach what is not its own', () => {
     assert.equal((await callJob(server, '/pub/job/victim/latest/api/v1/perform', { body: {} })).json, 'victim alive', 'the victim still serves');
   });
 
+  test('when memory runs out the kernel kills the job, not the server: every job process starts first in line', () => {
+    assert.equal(report.oom_score_adj, '1000');
+    assert.equal(readFileSync(`/proc/${server.proc.pid}/oom_score_adj`, 'utf8').trim(), '0', 'the server keeps its place');
+  });
+
   test('another job is reachable through PUB_URL with the job\'s token', () => {
     assert.equal(report.pub, 'ok: victim alive');
   });
@@ -254,7 +262,8 @@ describe('local sandbox: a job cannot reach what is not its own', () => {
     assert.notEqual(r.code, 0, 'the probe fails the build on purpose');
     const line = /PROBE (\{.*\})\s*$/m.exec(r.stderr);
     assert.ok(line, r.stderr);
-    const probe = JSON.parse(line[1]!) as { env: Record<string, string>; reads: Record<string, string>; internal: string; uid: number };
+    const probe = JSON.parse(line[1]!) as { env: Record<string, string>; reads: Record<string, string>; internal: string; uid: number; oom: string };
+    assert.equal(probe.oom, '1000', 'a build is the OOM killer\'s first choice too');
     assert.equal(probe.env.BUILD_SECRET, BUILD_SECRET, 'build secrets reach the build');
     assert.equal(probe.env.PIP_NO_BUILD_ISOLATION, 'false', 'build_env reaches the build');
     assert.equal(probe.env.HOME, '/tmp');

@@ -159,6 +159,8 @@ export class StandInKubelet {
     }
     running.containerId = container.id;
     await container.start();
+    // removed while it started (removePod took the container and had no timer to clear yet): nothing to watch
+    if (this.pods.get(name) !== running) return;
     running.timer = setInterval(() => void this.observe(pod, c).catch(() => {}), PROBE_MS);
     await this.observe(pod, c);
   }

@@ -7,6 +7,7 @@ import { logger } from '../../../core/log.js';
 import { processOutcome } from '../../../core/run-process.js';
 import { checkSandbox, type SandboxCheck } from './check-sandbox.js';
 import { chownTree } from './chown-tree.js';
+import { oomFirst } from '../../oom-first.js';
 import { networkArgv, sandboxArgv, type SandboxHost } from './sandbox-argv.js';
 import { sandboxedProcesses } from './sandboxed-processes.js';
 import { sandboxEnv, unconfinedEnv } from './sandbox-env.js';
@@ -112,8 +113,9 @@ export class LocalSandbox {
       const spec = { ...ids, mounts, cwd: p.cwd, outboundPorts: p.outboundPorts, cmd: p.cmd, args: p.args };
       const [cmd, ...args] = sandboxArgv(spec, state.host);
       const wrapped = opts.wrap?.(cmd!, args) ?? { cmd: cmd!, args, env: {} };
+      const first = oomFirst(wrapped.cmd, wrapped.args);
       return spawnSandboxed({
-        argv: [wrapped.cmd, ...wrapped.args], env: { ...sandboxEnv(p.env), ...wrapped.env }, cwd: p.cwd,
+        argv: [first.cmd, ...first.args], env: { ...sandboxEnv(p.env), ...wrapped.env }, cwd: p.cwd,
         detached: opts.detached ?? false, listenFd: opts.listenFd, outboundPorts: p.outboundPorts,
         network: (pid) => networkArgv(spec, state.host, pid), onOutput: opts.onOutput,
       });
@@ -145,8 +147,9 @@ export class LocalSandbox {
 
 function spawnUnconfined(p: SandboxedProcess, opts: SpawnOptions): ChildProcess {
   const wrapped = opts.wrap?.(p.cmd, p.args) ?? { cmd: p.cmd, args: p.args, env: {} };
+  const first = oomFirst(wrapped.cmd, wrapped.args);
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(opts.listenFd === undefined ? [] : [opts.listenFd])];
-  return spawn(wrapped.cmd, wrapped.args, { cwd: p.cwd, env: { ...unconfinedEnv(p.env), ...wrapped.env }, stdio, detached: opts.detached ?? false });
+  return spawn(first.cmd, first.args, { cwd: p.cwd, env: { ...unconfinedEnv(p.env), ...wrapped.env }, stdio, detached: opts.detached ?? false });
 }
 
 function ownIds(): { uid: number; gid: number } {

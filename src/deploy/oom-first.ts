@@ -1,0 +1,10 @@
+// Jobs and their builds are the kernel's first choice when memory runs out, the server never: a job that eats the
+// host's memory ends itself, not the platform and every other job with it. A process may raise its own
+// oom_score_adj without privilege, and what it starts inherits it.
+/** the most a process can be preferred for killing; Docker containers get the same (container-confinement.ts) */
+export const JOB_OOM_SCORE_ADJ = 1000;
+
+/** cmd, started with its oom_score_adj at JOB_OOM_SCORE_ADJ (where /proc cannot be written, as it was) */
+export function oomFirst(cmd: string, args: string[]): { cmd: string; args: string[] } {
+  return { cmd: 'sh', args: ['-c', `echo ${JOB_OOM_SCORE_ADJ} > /proc/self/oom_score_adj 2>/dev/null; exec "$@"`, 'racetrack-oom-first', cmd, ...args] };
+}
