@@ -1,7 +1,8 @@
-// A real limit on guessing credentials: each client (an IPv4 address or an IPv6 /64: clientKey) has a budget of failed
-// authentications over a window. Once it is spent, every attempt from that client is refused fast with 429 until the window has
-// passed — a right credential too, and attempts already in flight when it ran out — so parallel guesses gain
-// nothing and a success does not buy more. Used by ssh, git over HTTP and the API (tokens and password login).
+// A real limit on guessing credentials: each client (an IPv4 address or an IPv6 /64: clientKey) has a budget of
+// failed authentications over a window. Once it is spent, every attempt from that client is refused fast with 429
+// until the window has passed — a right credential too, and attempts already in flight when it ran out — so parallel
+// guesses gain nothing and a success does not buy more. Used by ssh, git over HTTP and the API (tokens and password
+// login).
 import type { AuditLog } from '../audit/index.js';
 import { clientKey } from '../core/client-key.js';
 import { RtError, TooManyRequestsError } from '../core/errors.js';

@@ -6,5 +6,6 @@ export const JOB_OOM_SCORE_ADJ = 1000;
 
 /** cmd, started with its oom_score_adj at JOB_OOM_SCORE_ADJ (where /proc cannot be written, as it was) */
 export function oomFirst(cmd: string, args: string[]): { cmd: string; args: string[] } {
-  return { cmd: 'sh', args: ['-c', `echo ${JOB_OOM_SCORE_ADJ} > /proc/self/oom_score_adj 2>/dev/null; exec "$@"`, 'racetrack-oom-first', cmd, ...args] };
+  const script = `echo ${JOB_OOM_SCORE_ADJ} > /proc/self/oom_score_adj 2>/dev/null; exec "$@"`;
+  return { cmd: 'sh', args: ['-c', script, 'racetrack-oom-first', cmd, ...args] };
 }
