@@ -37,14 +37,12 @@ export class AuthThrottle {
 
   /** Seconds until `address` may try again; 0 when it may (ssh asks before it even looks at a key). */
   blockedFor(address: string): number {
-    const ms = this.state(clientKey(address)).blockedUntil - this.now();
-    return ms > 0 ? Math.ceil(ms / 1000) : 0;
+    return this.#blockedFor(clientKey(address));
   }
 
   /** Refuses (TooManyRequestsError) while `address` may not try. */
   check(address: string): void {
-    const wait = this.blockedFor(address);
-    if (wait > 0) throw this.refusal(clientKey(address), wait);
+    this.#check(clientKey(address));
   }
 
   /**
@@ -53,14 +51,15 @@ export class AuthThrottle {
    * budget ran out while it was being checked. Works for a synchronous check and for a Promise.
    */
   attempt<T>(address: string, channel: string, verify: () => T): T {
-    const s = this.state(clientKey(address));
-    this.check(address);
-    if (s.failures.length + s.inFlight >= this.limits.budget) throw this.refusal(clientKey(address), IN_FLIGHT_RETRY_S);
+    const client = clientKey(address);
+    const s = this.state(client);
+    this.#check(client);
+    if (s.failures.length + s.inFlight >= this.limits.budget) throw this.refusal(client, IN_FLIGHT_RETRY_S);
     s.inFlight++;
     const settle = (error?: unknown): void => {
       s.inFlight--;
-      if (error instanceof RtError && error.httpStatus === 401) this.fail(address, channel);
-      else if (error === undefined) this.check(address);
+      if (error instanceof RtError && error.httpStatus === 401) this.#fail(client, channel);
+      else if (error === undefined) this.#check(client);
     };
     let result: T;
     try {
@@ -84,8 +83,23 @@ export class AuthThrottle {
 
   /** Counts one failure of `address` over `channel` (audited, without the credential); the last of the budget blocks it. */
   fail(address: string, channel: string): void {
-    if (this.blockedFor(address) > 0) return; // already refused; the block was audited once
-    const client = clientKey(address);
+    this.#fail(clientKey(address), channel);
+  }
+
+  // the same, for a clientKey
+
+  #blockedFor(client: string): number {
+    const ms = this.state(client).blockedUntil - this.now();
+    return ms > 0 ? Math.ceil(ms / 1000) : 0;
+  }
+
+  #check(client: string): void {
+    const wait = this.#blockedFor(client);
+    if (wait > 0) throw this.refusal(client, wait);
+  }
+
+  #fail(client: string, channel: string): void {
+    if (this.#blockedFor(client) > 0) return; // already refused; the block was audited once
     const s = this.state(client);
     s.failures.push(this.now());
     const minutes = Math.round(this.limits.windowMs / 60_000);
@@ -108,8 +122,8 @@ export class AuthThrottle {
     return s;
   }
 
-  private refusal(address: string, seconds: number): TooManyRequestsError {
-    return new TooManyRequestsError(`too many failed attempts from ${address}; try again in ${seconds} s`, seconds);
+  private refusal(client: string, seconds: number): TooManyRequestsError {
+    return new TooManyRequestsError(`too many failed attempts from ${client}; try again in ${seconds} s`, seconds);
   }
 
   private forgetIdle(): void {

@@ -27,35 +27,33 @@ export function parseDeniedNetworks(setting: string, raw: string): DeniedNetwork
   const list = new BlockList();
   const cidrs = raw.split(/[\s,]+/).filter(Boolean);
   for (const cidr of cidrs) {
-    const [address = '', bits, extra] = cidr.split('/');
-    const family = isIP(address);
-    const prefix = Number(bits);
-    if (!family || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
-      throw new UsageError(`${setting}: "${cidr}" is not a network such as 10.0.0.0/8 or fd00::/8`);
-    }
-    list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+    if (!addNetwork(list, cidr)) throw new UsageError(`${setting}: "${cidr}" is not a network such as 10.0.0.0/8 or fd00::/8`);
   }
   return { list, text: cidrs.join(' '), added: [] };
 }
 
 /**
- * Denies these networks or addresses too (`what` names them in refusals): what the server learns at start, such as
- * the Docker networks its jobs' containers are on, where git would reach a job without the gateway or its token.
+ * Denies these networks too (`what` names them in refusals): what the server learns at start, such as the Docker
+ * networks its jobs' containers are on, where git would reach a job without the gateway or its token.
  */
 export function denyAlso(denied: DeniedNetworks, cidrs: string[], what: string): void {
-  const added = cidrs.filter((cidr) => {
-    const [address = '', bits] = cidr.split('/');
-    const family = isIP(address);
-    if (!family) return false;
-    denied.list.addSubnet(address, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), family === 4 ? 'ipv4' : 'ipv6');
-    return true;
-  });
+  const added = cidrs.filter((cidr) => addNetwork(denied.list, cidr));
   if (added.length) denied.added.push(`${what}: ${added.join(' ')}`);
 }
 
-/** Every address of this host's interfaces: a remote there is the server's own host, as loopback is. */
+/** Every address of this host's interfaces, as networks of one: a remote there is the server's own host, as loopback is. */
 export function ownAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => `${a.address}/${a.family === 'IPv4' ? 32 : 128}`));
+}
+
+/** Adds ADDRESS/BITS to the list; false when `cidr` is no such network. */
+function addNetwork(list: BlockList, cidr: string): boolean {
+  const [address = '', bits, extra] = cidr.split('/');
+  const family = isIP(address);
+  const prefix = Number(bits);
+  if (!family || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return false;
+  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  return true;
 }
 
 /**

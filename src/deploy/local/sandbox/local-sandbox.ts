@@ -112,10 +112,9 @@ export class LocalSandbox {
       const mounts = [...[jobDir, ...writableDirs].map((path) => ({ path, writable: true })), ...p.readOnlyPaths.map((path) => ({ path }))];
       const spec = { ...ids, mounts, cwd: p.cwd, outboundPorts: p.outboundPorts, cmd: p.cmd, args: p.args };
       const [cmd, ...args] = sandboxArgv(spec, state.host);
-      const wrapped = opts.wrap?.(cmd!, args) ?? { cmd: cmd!, args, env: {} };
-      const first = oomFirst(wrapped.cmd, wrapped.args);
+      const outer = outermost(opts, cmd!, args);
       return spawnSandboxed({
-        argv: [first.cmd, ...first.args], env: { ...sandboxEnv(p.env), ...wrapped.env }, cwd: p.cwd,
+        argv: [outer.cmd, ...outer.args], env: { ...sandboxEnv(p.env), ...outer.env }, cwd: p.cwd,
         detached: opts.detached ?? false, listenFd: opts.listenFd, outboundPorts: p.outboundPorts,
         network: (pid) => networkArgv(spec, state.host, pid), onOutput: opts.onOutput,
       });
@@ -146,10 +145,15 @@ export class LocalSandbox {
 }
 
 function spawnUnconfined(p: SandboxedProcess, opts: SpawnOptions): ChildProcess {
-  const wrapped = opts.wrap?.(p.cmd, p.args) ?? { cmd: p.cmd, args: p.args, env: {} };
-  const first = oomFirst(wrapped.cmd, wrapped.args);
+  const outer = outermost(opts, p.cmd, p.args);
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(opts.listenFd === undefined ? [] : [opts.listenFd])];
-  return spawn(first.cmd, first.args, { cwd: p.cwd, env: { ...unconfinedEnv(p.env), ...wrapped.env }, stdio, detached: opts.detached ?? false });
+  return spawn(outer.cmd, outer.args, { cwd: p.cwd, env: { ...unconfinedEnv(p.env), ...outer.env }, stdio, detached: opts.detached ?? false });
+}
+
+/** What a job's process is started by, sandboxed or not: the caller's wrapper (resource limits) around `cmd`, first in line for the OOM killer. */
+function outermost(opts: SpawnOptions, cmd: string, args: string[]): { cmd: string; args: string[]; env: Record<string, string> } {
+  const wrapped = opts.wrap?.(cmd, args) ?? { cmd, args, env: {} };
+  return { ...oomFirst(wrapped.cmd, wrapped.args), env: wrapped.env };
 }
 
 function ownIds(): { uid: number; gid: number } {
