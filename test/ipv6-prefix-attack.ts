@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { startTestServer } from './harness.js';
+import { run, sshArgs, startTestServer } from './harness.js';
 
 /** host `i` of /64 number `net` */
 const address = (net: number, i: number): string => `fd00:7c:0:${net}::${(i + 1).toString(16)}`;
@@ -55,6 +55,10 @@ try {
   for (let i = 0; i < 20; i++) wrongToken.push(await apiFrom(address(NETS.auth, i % HOSTS), 'GET', '/job', { 'x-racetrack-auth': `rt_wrong_${i}` }));
   const rightTokenAfter = await apiFrom(address(NETS.auth, HOSTS - 1), 'GET', '/job', { 'x-racetrack-auth': server.token });
   const rightTokenNextPrefix = await apiFrom(address(NETS.auth + 1, 0), 'GET', '/job', { 'x-racetrack-auth': server.token });
+  // the budget is the client's on every channel: ssh from another address of that /64 with the admin's own key
+  const sshFrom = async (from: string) => (await run('ssh', [...sshArgs(server.keyPath, server.sshPort), '-b', from, 'git@::1', 'whoami'])).code;
+  const sshAfter = await sshFrom(address(NETS.auth, HOSTS - 2));
+  const sshNextPrefix = await sshFrom(address(NETS.auth + 1, 0));
 
   // registrations (10 an hour per client): one per fresh address
   const registrations: number[] = [];
@@ -63,7 +67,7 @@ try {
 
   console.log(JSON.stringify({
     held: held.map((c) => c.outcome), overCap: overCap.outcome, nextPrefix: nextPrefix.outcome,
-    wrongToken, rightTokenAfter, rightTokenNextPrefix, registrations, registrationNextPrefix,
+    wrongToken, rightTokenAfter, rightTokenNextPrefix, sshAfter, sshNextPrefix, registrations, registrationNextPrefix,
   }));
 } finally {
   await server.cleanup();

@@ -1,6 +1,7 @@
-// Jobs and their builds are the kernel's first choice when memory runs out, the server never: a job that eats the
+// Jobs and their builds are the kernel's first choice when memory runs out, the server never: a job that leaks the
 // host's memory ends itself, not the platform and every other job with it. A process may raise its own
-// oom_score_adj without privilege, and what it starts inherits it.
+// oom_score_adj without privilege, and what it starts inherits it. A job may lower its own back to 0, the server's
+// (then the larger process goes first), never below it: a hostile job is bounded by resources.memory_max.
 /** the most a process can be preferred for killing; Docker containers get the same (container-confinement.ts) */
 export const JOB_OOM_SCORE_ADJ = 1000;
 

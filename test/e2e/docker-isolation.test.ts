@@ -27,6 +27,15 @@ import os, socket, subprocess, sys
 BOMB = 'import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass\\n'
 
 
+def lower_oom():
+    try:
+        with open('/proc/self/oom_score_adj', 'w') as f:
+            f.write('-1000')
+        return 'lowered'
+    except OSError as e:
+        return e.strerror
+
+
 class Probe:
     def perform(self, action: str, host: str = '', port: int = 0, content: str = ''):
         if action == 'whoami':
@@ -37,7 +46,7 @@ class Probe:
             except OSError as e:
                 setuid = e.strerror
             return {'uid': os.getuid(), 'euid': os.geteuid(), 'CapEff': status['CapEff'].strip(),
-                    'oom_score_adj': open('/proc/self/oom_score_adj').read().strip(),
+                    'oom_score_adj': open('/proc/self/oom_score_adj').read().strip(), 'oom_lower': lower_oom(),
                     'CapBnd': status['CapBnd'].strip(), 'NoNewPrivs': status['NoNewPrivs'].strip(), 'setuid0': setuid}
         if action == 'connect':
             try:
@@ -148,6 +157,7 @@ describe('docker isolation, attacked from inside a job', () => {
       assert.equal(me.NoNewPrivs, '1');
       assert.equal(me.setuid0, 'Operation not permitted');
       assert.equal(me.oom_score_adj, '1000', 'the OOM killer takes the job before the server');
+      assert.equal(me.oom_lower, 'Permission denied', 'and the job cannot put itself behind the server');
     }
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, run } from '../harness.js';
 
-test('fresh addresses of one /64 share one budget: connections, failed logins and registrations; the next /64 has its own', { timeout: 120_000 }, async () => {
+test('fresh addresses of one /64 share one budget: connections, failed logins (HTTP and ssh) and registrations; the next /64 has its own', { timeout: 120_000 }, async () => {
   const r = await run('unshare', ['-rn', process.execPath, '--import', 'tsx', join(ROOT, 'test', 'ipv6-prefix-attack.ts')], { cwd: ROOT });
   assert.equal(r.code, 0, `the attack script failed:\n${r.stdout}\n${r.stderr}`);
   const seen = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -16,6 +16,8 @@ test('fresh addresses of one /64 share one budget: connections, failed logins an
   assert.deepEqual(seen.wrongToken, Array(20).fill(401));
   assert.equal(seen.rightTokenAfter, 429, 'the /64 spent its budget of failures: even the right token waits');
   assert.equal(seen.rightTokenNextPrefix, 200);
+  assert.equal(seen.sshAfter, 255, 'over ssh too, with a good key');
+  assert.equal(seen.sshNextPrefix, 0);
   assert.deepEqual(seen.registrations, [...Array(10).fill(201), 429]);
   assert.equal(seen.registrationNextPrefix, 201);
 });

@@ -56,6 +56,11 @@ def seize(pid):
         raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
     return 'attached'
 
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    return text
+
 def pub_call(path):
     req = urllib.request.Request(os.environ['PUB_URL'] + path, data=b'{}', method='POST',
                                  headers={'content-type': 'application/json', 'X-Racetrack-Auth': os.environ['AUTH_TOKEN']})
@@ -67,6 +72,7 @@ class Attacker:
         return {
             'uid': os.getuid(),
             'oom_score_adj': open('/proc/self/oom_score_adj').read().strip(),
+            'oom_lower': attempt(lambda: write('/proc/self/oom_score_adj', '-1000')),
             'env': dict(os.environ),
             'files': {p: attempt(lambda p=p: read(p)) for p in files},
             'dirs': {d: attempt(lambda d=d: os.listdir(d)) for d in dirs},
@@ -138,6 +144,7 @@ function findFolderHolding(root: string, file: string): string {
 interface Report {
   uid: number;
   oom_score_adj: string;
+  oom_lower: string;
   env: Record<string, string>;
   files: Record<string, string>;
   dirs: Record<string, string>;
@@ -241,6 +248,9 @@ describe('local sandbox: a job cannot reach what is not its own', () => {
 
   test('when memory runs out the kernel kills the job, not the server: every job process starts first in line', () => {
     assert.equal(report.oom_score_adj, '1000');
+    // the attack: put itself behind the server. The kernel lets a process go back down to 0 (the server's level, where
+    // the larger process goes first), never below it without a capability the job lacks
+    assert.match(report.oom_lower, /^refused: PermissionError/);
     assert.equal(readFileSync(`/proc/${server.proc.pid}/oom_score_adj`, 'utf8').trim(), '0', 'the server keeps its place');
   });
 
